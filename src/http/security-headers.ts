@@ -1,0 +1,22 @@
+// Response headers every public response carries, and the stricter set for HTML pages.
+// Logout URLs carry tokens, so nothing may leak them through Referer or a shared cache.
+
+import type { FastifyInstance } from 'fastify';
+
+export function registerSecurityHeaders(app: FastifyInstance, formActionOrigins: string[]): void {
+  // Chrome applies form-action to the redirect after a form POST, so the login form must be
+  // allowed to land on every allowed return_to origin.
+  const formAction = ["'self'", ...formActionOrigins].join(' ');
+  const csp = `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html')) {
+      reply.header('content-security-policy', csp);
+      reply.header('x-frame-options', 'DENY');
+    }
+    return payload;
+  });
+}

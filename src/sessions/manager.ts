@@ -1,0 +1,142 @@
+// The request-aware side of sessions: which credential a request carries, which session it
+// authenticates, issuing and clearing the cookie, creating and revoking. Storage stays in Store.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { EventContext, RevocationReason, RevokeOutcome, SessionRecord, Store } from '../store/store.js';
+import { digestToken, generateSessionToken, looksLikeSessionToken, safeEqual, type TokenDigest } from './tokens.js';
+
+export type CredentialSource = 'header' | 'cookie' | 'bearer';
+
+export interface Credential {
+  token: string;
+  source: CredentialSource;
+}
+
+export interface Authenticated {
+  credential: Credential;
+  digest: TokenDigest;
+  session: SessionRecord;
+}
+
+export interface SessionManagerOptions {
+  store: Store;
+  config: Config;
+  clock: () => number;
+}
+
+const BEARER = /^bearer\s+(\S+)\s*$/i;
+
+export class SessionManager {
+  private readonly store: Store;
+  private readonly clock: () => number;
+  private readonly cookieName: string;
+  private readonly cookieBase: { path: string; domain?: string; sameSite: 'lax' | 'strict' | 'none'; secure: boolean; httpOnly: true };
+  private readonly persistent: boolean;
+  readonly lifespanMs: number;
+
+  constructor(options: SessionManagerOptions) {
+    const { config } = options;
+    const c = config.session.cookie;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.cookieName = c.name;
+    this.persistent = c.persistent;
+    this.lifespanMs = config.session.lifespan;
+    this.cookieBase = {
+      path: c.path,
+      ...(c.domain ? { domain: c.domain } : {}),
+      sameSite: c.same_site.toLowerCase() as 'lax' | 'strict' | 'none',
+      secure: c.secure ?? !config.dev,
+      httpOnly: true,
+    };
+  }
+
+  /**
+   * The request's credential, in Kratos's order: X-Session-Token, then a validly signed session
+   * cookie, then Authorization: Bearer. Malformed values are skipped, so garbage in one place
+   * cannot hide a good credential in the next.
+   */
+  credentialOf(request: FastifyRequest): Credential | null {
+    const header = request.headers['x-session-token'];
+    if (typeof header === 'string' && looksLikeSessionToken(header)) return { token: header, source: 'header' };
+    const raw = request.cookies[this.cookieName];
+    if (raw !== undefined && raw.length <= 1024) {
+      const unsigned = request.unsignCookie(raw);
+      if (unsigned.valid && unsigned.value !== null && looksLikeSessionToken(unsigned.value)) return { token: unsigned.value, source: 'cookie' };
+    }
+    const bearer = this.bearerToken(request);
+    return bearer ? { token: bearer, source: 'bearer' } : null;
+  }
+
+  bearerToken(request: FastifyRequest): string | null {
+    const auth = request.headers.authorization;
+    if (typeof auth !== 'string' || auth.length > 1024) return null;
+    const m = BEARER.exec(auth);
+    return m && looksLikeSessionToken(m[1] as string) ? (m[1] as string) : null;
+  }
+
+  /** The active session the request authenticates, or null. One store round trip. */
+  async authenticate(request: FastifyRequest): Promise<Authenticated | null> {
+    const credential = this.credentialOf(request);
+    if (!credential) return null;
+    const found = await this.lookup(credential.token);
+    if (!found || !this.isActive(found.session)) return null;
+    return { credential, ...found };
+  }
+
+  /** The stored record for a token whatever its state (revoked and expired included), or null. */
+  async lookup(token: string): Promise<{ digest: TokenDigest; session: SessionRecord } | null> {
+    const digest = digestToken(token);
+    const session = await this.store.getSession(digest.id);
+    if (!session || !safeEqual(session.check, digest.check)) return null;
+    return { digest, session };
+  }
+
+  isActive(session: SessionRecord): boolean {
+    return session.revokedAt === null && session.expiresAt > this.clock();
+  }
+
+  async create(identityId: string, ctx: EventContext, authenticatedAt = ctx.now): Promise<{ token: string; session: SessionRecord }> {
+    const token = generateSessionToken();
+    const digest = digestToken(token);
+    const session: SessionRecord = {
+      id: digest.id,
+      check: digest.check,
+      identityId,
+      issuedAt: ctx.now,
+      authenticatedAt,
+      expiresAt: ctx.now + this.lifespanMs,
+      revokedAt: null,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+    };
+    await this.store.createSession(session, ctx);
+    return { token, session };
+  }
+
+  /** Revokes exactly the session this digest names, and only if it still matches. */
+  revoke(digest: TokenDigest, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome> {
+    return this.store.revokeSession(digest.id, digest.check, reason, ctx);
+  }
+
+  setCookie(reply: FastifyReply, token: string, session: SessionRecord): void {
+    const maxAge = Math.max(0, Math.floor((session.expiresAt - this.clock()) / 1000));
+    reply.setCookie(this.cookieName, token, { ...this.cookieBase, signed: true, ...(this.persistent ? { maxAge } : {}) });
+  }
+
+  /** Repeats the cookie's Name/Path/Domain with Max-Age=0 and a past Expires. */
+  clearCookie(reply: FastifyReply): void {
+    reply.setCookie(this.cookieName, '', { ...this.cookieBase, maxAge: 0, expires: new Date(0) });
+  }
+
+  hasSessionCookie(request: FastifyRequest): boolean {
+    return request.cookies[this.cookieName] !== undefined;
+  }
+}
+
+/** The request details copied into events. */
+export function eventContext(request: FastifyRequest, now: number): EventContext {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : '', now };
+}

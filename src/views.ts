@@ -1,0 +1,20 @@
+// Handlebars setup for the built-in pages: layouts and partials from /views, escaped output only.
+
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import fastifyView from '@fastify/view';
+import handlebars from 'handlebars';
+
+export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+
+export async function registerViews(app: FastifyInstance, production: boolean): Promise<void> {
+  await app.register(fastifyView, {
+    engine: { handlebars: handlebars.create() },
+    root: VIEWS_DIR,
+    layout: 'layouts/main.hbs',
+    viewExt: 'hbs',
+    options: { partials: { header: 'partials/header.hbs', messages: 'partials/messages.hbs' } },
+    // Templates are compiled once and cached outside dev mode.
+    production,
+  });
+}
