@@ -6,7 +6,6 @@ import type { AppContext } from '../context.js';
 import { errors } from '../errors/http-error.js';
 import { emptyResponse, errorResponses, identitySchema } from '../http/schemas.js';
 import type { CreateIdentityInput } from '../identities/identities.js';
-import { eventContext } from '../sessions/manager.js';
 
 export const ADMIN_IDENTITIES_PATH = '/admin/identities';
 export const ADMIN_IDENTITY_PATH = '/admin/identities/:id';
@@ -58,7 +57,7 @@ export function identityRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (request, reply) => {
       const identity = await store.getIdentity(request.params.id);
       if (!identity) throw errors.notFound('The identity could not be found.');
-      await store.revokeIdentitySessions(identity.id, null, 'identity_deleted', eventContext(request, ctx.clock()));
+      await ctx.sessions.revokeAllOf(identity.id, null, 'identity_deleted', request);
       await identities.delete(identity);
       return reply.code(204).send();
     },

@@ -1,7 +1,7 @@
 // The request-aware side of sessions: which credential a request carries, which session it
 // authenticates, issuing and clearing the cookie, creating and revoking. Storage stays in Store.
 
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { EventContext, RevocationReason, RevokeOutcome, SessionRecord, Store } from '../store/store.js';
 import { digestToken, generateSessionToken, looksLikeSessionToken, safeEqual, type TokenDigest } from './tokens.js';
@@ -97,7 +97,9 @@ export class SessionManager {
     return session.revokedAt === null && session.expiresAt > this.clock();
   }
 
-  async create(identityId: string, ctx: EventContext, authenticatedAt = ctx.now): Promise<{ token: string; session: SessionRecord }> {
+  /** Issues a new session. `log` receives the audit line (login passes its request logger). */
+  async create(identityId: string, ctx: EventContext, log?: FastifyBaseLogger): Promise<{ token: string; session: SessionRecord }> {
+    const authenticatedAt = ctx.now;
     const token = generateSessionToken();
     const digest = digestToken(token);
     const session: SessionRecord = {
@@ -112,12 +114,29 @@ export class SessionManager {
       userAgent: ctx.userAgent,
     };
     await this.store.createSession(session, ctx);
+    log?.info({ audit: { type: 'session.created', session_id: session.id, identity_id: identityId, ip: ctx.ip } }, 'session created');
     return { token, session };
   }
 
   /** Revokes exactly the session this digest names, and only if it still matches. */
-  revoke(digest: TokenDigest, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome> {
-    return this.store.revokeSession(digest.id, digest.check, reason, ctx);
+  async revoke(digest: TokenDigest, reason: RevocationReason, request: FastifyRequest): Promise<RevokeOutcome> {
+    const outcome = await this.store.revokeSession(digest.id, digest.check, reason, eventContext(request, this.clock()));
+    if (outcome.status === 'revoked') audit(request, outcome.session, reason);
+    return outcome;
+  }
+
+  /** Revokes a session by id (admin and revoke-one paths, where the caller was authorised). */
+  async revokeById(id: string, reason: RevocationReason, request: FastifyRequest): Promise<RevokeOutcome> {
+    const outcome = await this.store.revokeSession(id, null, reason, eventContext(request, this.clock()));
+    if (outcome.status === 'revoked') audit(request, outcome.session, reason);
+    return outcome;
+  }
+
+  /** Revokes every active session of an identity except `exceptId`; returns those this call revoked. */
+  async revokeAllOf(identityId: string, exceptId: string | null, reason: RevocationReason, request: FastifyRequest): Promise<SessionRecord[]> {
+    const revoked = await this.store.revokeIdentitySessions(identityId, exceptId, reason, eventContext(request, this.clock()));
+    for (const session of revoked) audit(request, session, reason);
+    return revoked;
   }
 
   setCookie(reply: FastifyReply, token: string, session: SessionRecord): void {
@@ -133,6 +152,11 @@ export class SessionManager {
   hasSessionCookie(request: FastifyRequest): boolean {
     return request.cookies[this.cookieName] !== undefined;
   }
+}
+
+/** The structured log line that mirrors each revocation event (SPEC §9: the audit trail is logged too). */
+function audit(request: FastifyRequest, session: SessionRecord, reason: RevocationReason): void {
+  request.log.info({ audit: { type: 'session.revoked', session_id: session.id, identity_id: session.identityId, reason, ip: request.ip } }, 'session revoked');
 }
 
 /** The request details copied into events. */

@@ -167,7 +167,7 @@ export function loginRoutes(app: FastifyInstance, ctx: AppContext): void {
       const identity = await identities.verifyLogin(identifier, body.password);
       if (!identity) return fail(Messages.invalidCredentials);
 
-      const { token, session } = await sessions.create(identity.id, eventContext(request, ctx.clock()));
+      const { token, session } = await sessions.create(identity.id, eventContext(request, ctx.clock()), request.log);
       const sessionJson = toSessionJson(session, identities.toJson(identity), ctx.clock());
       if (flow.type === 'api') return { session_token: token, session: sessionJson };
       sessions.setCookie(reply, token, session);

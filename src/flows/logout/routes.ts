@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.js';
 import { errors } from '../../errors/http-error.js';
 import { errorResponses, emptyResponse } from '../../http/schemas.js';
 import { isJsonRequest } from '../../http/request-kind.js';
-import { eventContext, type Credential } from '../../sessions/manager.js';
+import type { Credential } from '../../sessions/manager.js';
 import { digestToken, logoutTokenFor, looksLikeSessionToken, safeEqual, MAX_TOKEN_LENGTH } from '../../sessions/tokens.js';
 import { resolveReturnTo } from '../return-to.js';
 
@@ -85,7 +85,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
 
     // One atomic store call checks the session is still active, revokes it and records the event.
-    const outcome = await sessions.revoke(digestToken(credential.token), 'logout_browser', eventContext(request, ctx.clock()));
+    const outcome = await sessions.revoke(digestToken(credential.token), 'logout_browser', request);
     if (outcome.status === 'not_found') return noSession();
     if (outcome.status === 'inactive') {
       const revokedAt = outcome.session.revokedAt;
@@ -198,7 +198,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
       await ctx.rateLimiter.consume(reply, rule, digest ? [`logout_api:ip:${request.ip}`, `logout_api:token:${digest.id}`] : [`logout_api:ip:${request.ip}`]);
       if (invalid !== null || token === null || digest === null) throw invalid;
       if (!looksLikeSessionToken(token)) throw errors.unknownSessionToken();
-      const outcome = await sessions.revoke(digest, 'logout_api', eventContext(request, ctx.clock()));
+      const outcome = await sessions.revoke(digest, 'logout_api', request);
       // Active or already ended: both 204, so a retried logout is idempotent.
       if (outcome.status === 'not_found') throw errors.unknownSessionToken();
       return reply.code(204).send();
