@@ -7,6 +7,7 @@ import type { SessionManager } from './sessions/manager.js';
 import type { Identities } from './identities/identities.js';
 import type { ReturnToPolicy } from './flows/return-to.js';
 import type { RateLimiter } from './http/rate-limit.js';
+import type { Metrics } from './metrics.js';
 
 export interface AppContext {
   config: Config;
@@ -17,4 +18,5 @@ export interface AppContext {
   returnTo: ReturnToPolicy;
   rateLimiter: RateLimiter;
   version: string;
+  metrics: Metrics;
 }

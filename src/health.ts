@@ -12,7 +12,7 @@ export const VERSION_PATH = '/version';
 const statusSchema = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } as const;
 
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get(ALIVE_PATH, { logLevel: 'warn', schema: { operationId: 'isAlive', tags: ['metadata'], response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
+  app.get(ALIVE_PATH, { logLevel: 'warn', schema: { operationId: 'isAlive', tags: ['metadata'], response: { 200: statusSchema, ...errorResponses } } }, async () => ({ status: 'ok' }));
   app.get(
     READY_PATH,
     { logLevel: 'warn', schema: { operationId: 'isReady', tags: ['metadata'], response: { 200: statusSchema, ...errorResponses } } },
@@ -30,7 +30,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
 export function versionRoute(app: FastifyInstance, ctx: AppContext): void {
   app.get(
     VERSION_PATH,
-    { schema: { operationId: 'getVersion', tags: ['metadata'], response: { 200: { type: 'object', required: ['version'], properties: { version: { type: 'string' } } } } } },
+    { schema: { operationId: 'getVersion', tags: ['metadata'], response: { 200: { type: 'object', required: ['version'], properties: { version: { type: 'string' } } }, ...errorResponses } } },
     async () => ({ version: ctx.version }),
   );
 }

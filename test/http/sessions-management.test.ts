@@ -18,7 +18,7 @@ t.test('my sessions: list others newest first, paged, revoke one, revoke others'
   t.teardown(() => app.close());
   await createIdentity(app, 'ivy@example.com');
   await createIdentity(app, 'jon@example.com');
-  const mine = [];
+  const mine: Array<Awaited<ReturnType<typeof loginNative>>> = [];
   for (let i = 0; i < 4; i++) {
     mine.push(await loginNative(app, 'ivy@example.com'));
     clock.advance(1000);

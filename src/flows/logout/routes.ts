@@ -56,6 +56,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   /** The end of every successful or graceful logout: cookie, Clear-Site-Data, 204 or 303. */
   function finish(request: FastifyRequest, reply: FastifyReply, target: string, clearCookie: boolean): FastifyReply {
+    request.logoutOutcome ??= 'revoked';
     if (clearCookie) sessions.clearCookie(reply);
     if (clearSiteData && isHttps(request)) reply.header('clear-site-data', clearSiteData);
     if (isJsonRequest(request.headers['content-type'], request.headers.accept)) return reply.code(204).send();
@@ -73,6 +74,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     const noSession = (): FastifyReply => {
       if (json || !config.selfservice.flows.logout.graceful_without_session) throw errors.sessionInactive();
       // Graceful repeat (improvement §12.5): a stale link still lands where it should, signed out.
+      request.logoutOutcome = 'graceful';
       return finish(request, reply, target, true);
     };
     if (!credential) return noSession();
@@ -94,6 +96,9 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     return finish(request, reply, target, credential.source === 'cookie');
   }
+
+  // Every logout attempt is counted by kind and outcome (logoutd_logouts_total).
+  const observe = (kind: 'browser' | 'api') => async (request: FastifyRequest, reply: FastifyReply) => ctx.metrics.observeLogout(kind, request, reply.statusCode);
 
   app.get<{ Querystring: { return_to?: string } }>(
     LOGOUT_BROWSER_PATH,
@@ -132,6 +137,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       // HEAD must never log anyone out (link prefetchers); it gets its own route below.
       exposeHeadRoute: false,
+      onResponse: observe('browser'),
       config: { browserErrors: true },
       schema: {
         operationId: 'updateLogoutFlow',
@@ -147,6 +153,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Querystring: LogoutParams; Body: LogoutParams | undefined }>(
     LOGOUT_PATH,
     {
+      onResponse: observe('browser'),
       config: { browserErrors: true },
       schema: {
         operationId: 'updateLogoutFlowPost',
@@ -171,6 +178,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.delete<{ Body: unknown }>(
     LOGOUT_API_PATH,
     {
+      onResponse: observe('api'),
       schema: {
         operationId: 'performNativeLogout',
         summary: 'Revoke a native session by its token',
@@ -201,6 +209,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
       const outcome = await sessions.revoke(digest, 'logout_api', request);
       // Active or already ended: both 204, so a retried logout is idempotent.
       if (outcome.status === 'not_found') throw errors.unknownSessionToken();
+      request.logoutOutcome = outcome.status === 'revoked' ? 'revoked' : 'repeat';
       return reply.code(204).send();
     },
   );
