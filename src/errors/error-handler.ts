@@ -1,10 +1,12 @@
 // The one place that turns a thrown error into a response: the JSON envelope of SPEC §4, or — on
 // browser-facing routes, for browser requests — a stored error and a 303 to the error UI.
 
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StoreUnavailableError, type Store } from '../store/store.js';
 import { isJsonRequest } from '../http/request-kind.js';
-import { randomId } from '../sessions/tokens.js';
+import { saveError } from './stored-errors.js';
 import { ErrorIds, HttpError, defaultMessage, errors, reasonPhrase } from './http-error.js';
 
 export interface ErrorUiOptions {
@@ -12,6 +14,8 @@ export interface ErrorUiOptions {
   errorUiUrl: string;
   errorLifespanMs: number;
   clock: () => number;
+  /** Sign errors sealed into their id when the store is down. */
+  secrets: string[];
 }
 
 declare module 'fastify' {
@@ -55,9 +59,10 @@ function clientReason(fe: Partial<FastifyError>): string {
   }
 }
 
-export function installErrorHandling(app: FastifyInstance, ui: ErrorUiOptions | null): void {
+export function installErrorHandling(app: FastifyInstance, ui: ErrorUiOptions | null, observer?: { observeError(error: HttpError): void }): void {
   app.setErrorHandler(async (err: unknown, request, reply) => {
     const httpError = toHttpError(err);
+    observer?.observeError(httpError);
     if (httpError.statusCode >= 500) {
       request.log.error({ err }, 'request failed');
     } else {
@@ -66,11 +71,8 @@ export function installErrorHandling(app: FastifyInstance, ui: ErrorUiOptions | 
     const body = { ...httpError.toBody(), request: request.id };
     if (httpError.headers) reply.headers(httpError.headers);
     if (ui && request.routeOptions.config.browserErrors && !isJsonRequest(request.headers['content-type'], request.headers.accept)) {
-      const location = await forwardToErrorUi(ui, body).catch((storeErr: unknown) => {
-        request.log.error({ err: storeErr }, 'could not store error for the error UI');
-        return null;
-      });
-      if (location) return reply.code(303).header('location', location).send();
+      const location = await forwardToErrorUi(ui, body, (storeErr) => request.log.warn({ err: storeErr }, 'store unavailable: the error is sealed into its id'));
+      return reply.code(303).header('location', location).send();
     }
     return sendEnvelope(reply, body.code, body);
   });
@@ -80,14 +82,59 @@ export function installErrorHandling(app: FastifyInstance, ui: ErrorUiOptions | 
   });
 }
 
+/**
+ * Fastify answers a few malformed requests before routing — a URL with broken percent-encoding
+ * (FST_ERR_BAD_URL), a route parameter longer than maxParamLength (FST_ERR_MAX_PARAM_LENGTH) —
+ * outside setErrorHandler and the not-found handler, with its own body. Passed as the
+ * `frameworkErrors` server option so those answers are the envelope of SPEC §4 too (found by
+ * test/security/fuzz.test.ts: `GET /%zz` got `{"error":"Bad Request","code":"FST_ERR_BAD_URL",…}`).
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const httpError =
+    err.code === 'FST_ERR_BAD_URL'
+      ? errors.invalidRequest('The request URL is not valid (malformed percent-encoding).')
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new HttpError(414, { reason: 'A path parameter of the request URL is too long.' })
+        : toHttpError(err);
+  if (httpError.statusCode >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ error_id: httpError.errorId, status: httpError.statusCode }, 'request rejected');
+  // No route context here, so neither the onRequest nor the onSend hooks run: set their headers.
+  reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+  sendEnvelope(reply, httpError.statusCode, { ...httpError.toBody(), request: request.id });
+}
+
+/**
+ * Node's HTTP parser rejects some requests before Fastify sees them — headers over the 16 KiB
+ * limit (431), a malformed request line or header (400), a client too slow to send its headers
+ * (408) — and Fastify's default answer is its own JSON body. Passed as the `clientErrorHandler`
+ * server option so even those answers are the envelope of SPEC §4 (found by
+ * test/security/fuzz.test.ts over a real listener: a 20 KB path got
+ * `{"error":"Request Header Fields Too Large","message":…,"statusCode":431}`).
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason =
+    code === 431 ? 'The request headers are too large.' : code === 408 ? 'The request headers were not received in time.' : 'The request is not valid HTTP.';
+  const error = new HttpError(code, { ...(code === 400 ? { id: ErrorIds.invalidRequest } : {}), reason });
+  const body = JSON.stringify({ error: { ...error.toBody(), request: randomUUID() } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${code} ${reasonPhrase(code)}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 function sendEnvelope(reply: FastifyReply, code: number, body: Record<string, unknown>): FastifyReply {
   return reply.code(code).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(JSON.stringify({ error: body }));
 }
 
 /** Stores the error object and returns the error UI URL with `id` merged into its query. */
-async function forwardToErrorUi(ui: ErrorUiOptions, body: Record<string, unknown>): Promise<string> {
-  const id = randomId();
-  await ui.store.putError({ id, error: body, createdAt: ui.clock() }, ui.errorLifespanMs);
+async function forwardToErrorUi(ui: ErrorUiOptions, body: Record<string, unknown>, onStoreFailure: (err: unknown) => void): Promise<string> {
+  const id = await saveError({ store: ui.store, secrets: ui.secrets, lifespanMs: ui.errorLifespanMs, clock: ui.clock }, body, onStoreFailure);
   const url = new URL(ui.errorUiUrl);
   url.searchParams.set('id', id);
   return url.href;

@@ -4,8 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { errorResponses } from '../http/schemas.js';
 import { errors } from './http-error.js';
+import { loadError, type ErrorStoreOptions } from './stored-errors.js';
 
 export const FLOW_ERROR_PATH = '/self-service/errors';
+
+export function errorStoreOptions(ctx: AppContext): ErrorStoreOptions {
+  return { store: ctx.store, secrets: ctx.config.secrets.default, lifespanMs: ctx.config.selfservice.flows.error.lifespan, clock: ctx.clock };
+}
 
 export function errorRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get<{ Querystring: { id?: string } }>(
@@ -32,8 +37,7 @@ export function errorRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (request) => {
-      const id = request.query.id;
-      const stored = id && id.length <= 64 ? await ctx.store.getError(id) : null;
+      const stored = await loadError(errorStoreOptions(ctx), request.query.id);
       if (!stored) throw errors.notFound('The error could not be found; it may have expired.');
       const at = new Date(stored.createdAt).toISOString();
       return { id: stored.id, error: stored.error, created_at: at, updated_at: at };

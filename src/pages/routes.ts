@@ -12,6 +12,8 @@ import { WHOAMI_PATH } from '../sessions/routes.js';
 import type { SessionJson } from '../sessions/session-json.js';
 import { DEMO_IDENTITY } from '../identities/demo.js';
 import { VIEWS_DIR } from '../views.js';
+import { loadError } from '../errors/stored-errors.js';
+import { errorStoreOptions } from '../errors/routes.js';
 
 export const HOME_PATH = '/';
 export const LOGIN_UI_PATH = '/login';
@@ -78,8 +80,7 @@ export function pageRoutes(app: FastifyInstance, ctx: AppContext): void {
     ERROR_UI_PATH,
     { schema: { ...hideFromApi, querystring: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (request, reply) => {
-      const id = request.query.id;
-      const stored = id && id.length <= 64 ? await store.getError(id) : null;
+      const stored = await loadError(errorStoreOptions(ctx), request.query.id);
       const error = stored?.error ?? null;
       const heading = error ? headingFor(Number(error.code)) : 'Error not found';
       return render(reply, 'error', heading, { heading, error }, stored ? 200 : 404);
