@@ -14,7 +14,8 @@ import type {
   Store,
   StoredError,
 } from './store.js';
-import { markerExpiry } from './session-lifetime.js';
+import { loginFlowExpiry, markerExpiry } from './session-lifetime.js';
+import { MemoryWebhookQueue } from '../events/memory-webhook-queue.js';
 
 interface Expiring<T> {
   value: T;
@@ -43,6 +44,7 @@ export class MemoryStore implements Store {
   private readonly maxEntries: number;
   private readonly maxEvents: number;
   private readonly clock: () => number;
+  private webhooks: MemoryWebhookQueue | undefined;
 
   constructor(options: MemoryStoreOptions) {
     this.maxEntries = options.maxEntries;
@@ -79,14 +81,14 @@ export class MemoryStore implements Store {
     return { status: 'revoked', session: { ...s } };
   }
 
-  async revokeIdentitySessions(identityId: string, exceptId: string | null, reason: RevocationReason, ctx: EventContext): Promise<number> {
-    let count = 0;
+  async revokeIdentitySessions(identityId: string, exceptId: string | null, reason: RevocationReason, ctx: EventContext): Promise<SessionRecord[]> {
+    const revoked: SessionRecord[] = [];
     for (const id of [...(this.identitySessions.get(identityId) ?? [])]) {
       if (id === exceptId) continue;
       const outcome = await this.revokeSession(id, null, reason, ctx);
-      if (outcome.status === 'revoked') count++;
+      if (outcome.status === 'revoked') revoked.push(outcome.session);
     }
-    return count;
+    return revoked;
   }
 
   async listIdentitySessions(identityId: string, _now: number): Promise<SessionRecord[]> {
@@ -140,7 +142,8 @@ export class MemoryStore implements Store {
   }
 
   async putLoginFlow(flow: LoginFlowRecord): Promise<void> {
-    this.put(this.flows, flow.id, structuredClone(flow), flow.expiresAt);
+    // Kept past expiry so the routes can answer 410 rather than 404 (see loginFlowExpiry).
+    this.put(this.flows, flow.id, structuredClone(flow), loginFlowExpiry(flow));
   }
 
   async getLoginFlow(id: string): Promise<LoginFlowRecord | null> {
@@ -169,6 +172,15 @@ export class MemoryStore implements Store {
     const afterSeq = eventSeqOf(after);
     const start = this.events.findIndex((e) => eventSeqOf(e.id) > afterSeq);
     return start < 0 ? [] : this.events.slice(start, start + limit).map((e) => ({ ...e }));
+  }
+
+  webhookQueue(): MemoryWebhookQueue {
+    // One per store, so dispatchers sharing this store share leases; it starts after the newest
+    // event, so history is never replayed to webhooks.
+    return (this.webhooks ??= new MemoryWebhookQueue({
+      readEvents: (after, limit) => this.readEvents(after, limit),
+      startAfter: this.events[this.events.length - 1]?.id ?? '0-0',
+    }));
   }
 
   async hit(key: string, windowMs: number, now: number): Promise<{ count: number; resetMs: number }> {

@@ -9,6 +9,8 @@
 //   the token's SHA-256 digest (see sessions/tokens.ts), and the record keeps the digest's other
 //   half for a constant-time check.
 
+import type { WebhookQueue } from '../events/webhook-queue.js';
+
 export interface SessionRecord {
   /** Public id (UUID form), derived from the first 16 bytes of SHA-256(token). */
   id: string;
@@ -111,8 +113,8 @@ export interface Store {
    * admin paths), appending one `session.revoked` event with `reason` only when this call did it.
    */
   revokeSession(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome>;
-  /** Revokes every active session of the identity except `exceptId`; returns how many this call revoked. */
-  revokeIdentitySessions(identityId: string, exceptId: string | null, reason: RevocationReason, ctx: EventContext): Promise<number>;
+  /** Revokes every active session of the identity except `exceptId`; returns the ones this call revoked. */
+  revokeIdentitySessions(identityId: string, exceptId: string | null, reason: RevocationReason, ctx: EventContext): Promise<SessionRecord[]>;
   /** The identity's sessions, newest first (issuedAt), including inactive ones still kept. */
   listIdentitySessions(identityId: string, now: number): Promise<SessionRecord[]>;
   /** Sets expiresAt (and the record's lifetime) of an active session; null when unknown or inactive. */
@@ -141,6 +143,8 @@ export interface Store {
   appendEvent(event: Omit<LogoutEvent, 'id'>): Promise<string>;
   /** Events strictly after `after` (null: the latest `limit`), oldest first. */
   readEvents(after: string | null, limit: number): Promise<LogoutEvent[]>;
+  /** The webhook delivery queue over this store's events (one per store; see events/webhook-queue.ts). */
+  webhookQueue(): WebhookQueue;
 
   // Generic counters with a fixed window (rate limiting)
   /** Increments `key` in a window of `windowMs`; returns the new count and ms until reset. */
