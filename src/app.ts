@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { errorCodes, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyFormbody from '@fastify/formbody';
@@ -13,7 +13,7 @@ import type { Config } from './config/schema.js';
 import type { AppContext } from './context.js';
 import type { Store } from './store/store.js';
 import { createStore } from './store/create-store.js';
-import { installErrorHandling } from './errors/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './errors/error-handler.js';
 import { errorRoutes } from './errors/routes.js';
 import { compileReturnToPolicy } from './flows/return-to.js';
 import { logoutRoutes } from './flows/logout/routes.js';
@@ -24,6 +24,7 @@ import { Identities } from './identities/identities.js';
 import { ensureDemoIdentity } from './identities/demo.js';
 import { identityRoutes } from './admin/identity-routes.js';
 import { adminAuth } from './admin/auth.js';
+import { adminSessionRoutes } from './admin/session-routes.js';
 import { healthRoutes, versionRoute } from './health.js';
 import { pageRoutes } from './pages/routes.js';
 import { registerViews } from './views.js';
@@ -31,6 +32,9 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi, openApiRoute } from './http/openapi.js';
+import { Metrics, metricsRoute } from './metrics.js';
+import { startWebhooks, type WebhookTuning } from './events/webhooks.js';
+import type { WebhookDispatcher } from './events/dispatcher.js';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -40,12 +44,16 @@ export interface AppDeps {
   clock?: () => number;
   /** Where logs go (tests capture them); defaults to stdout. */
   logStream?: DestinationStream;
+  /** Webhook dispatcher overrides (tests shorten backoff and leases); defaults are production's. */
+  webhooks?: WebhookTuning;
 }
 
 export interface App {
   public: FastifyInstance;
   admin: FastifyInstance;
   context: AppContext;
+  /** The webhook dispatcher (null without webhooks), for its delivery counters. */
+  webhooks: WebhookDispatcher | null;
   /** Closes both instances, then the store if the app created it. */
   close(): Promise<void>;
 }
@@ -69,21 +77,36 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       returnTo,
       rateLimiter: new RateLimiter({ store, clock, enabled: config.rate_limit.enabled }),
       version: VERSION,
+      metrics: new Metrics(),
     };
     if (config.dev) await ensureDemoIdentity(identities);
 
     const pub = Fastify(serverOptions(config, deps, 'public', config.serve.public.trust_proxy));
     const admin = Fastify(serverOptions(config, deps, 'admin', false));
+    // While draining, every response closes its connection: a keep-alive client must not hold the
+    // server open until its idle timeout, and new requests belong on another instance.
+    let draining = false;
+    for (const server of [pub, admin]) {
+      server.addHook('onSend', async (_request, reply, payload) => {
+        if (draining) reply.header('connection', 'close');
+        return payload;
+      });
+    }
     await assemblePublic(pub, context);
     await assembleAdmin(admin, context);
     await Promise.all([pub.ready(), admin.ready()]);
+    const webhooks = await startWebhooks({ webhooks: config.webhooks, store, clock, log: pub.log.child({ component: 'webhooks' }), tuning: deps.webhooks });
+    if (webhooks) context.metrics.deliveries = () => webhooks.stats();
 
     return {
       public: pub,
       admin,
       context,
+      webhooks,
       async close() {
-        await Promise.allSettled([pub.close(), admin.close()]);
+        draining = true;
+        // The dispatcher still needs the store to record attempts in flight, so it stops first.
+        await Promise.allSettled([pub.close(), admin.close(), webhooks?.stop()]);
         if (ownsStore) await store.close();
       },
     };
@@ -107,6 +130,10 @@ function serverOptions(config: Config, deps: AppDeps, name: 'public' | 'admin', 
     ajv: { customOptions: { allowUnionTypes: true } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
+    // Malformed URLs are rejected before routing; without this they skip the error envelope.
+    frameworkErrors: frameworkErrorHandler,
+    // Requests Node's HTTP parser rejects (oversized headers, malformed HTTP) also get the envelope.
+    clientErrorHandler,
     forceCloseConnections: 'idle',
   };
 }
@@ -121,14 +148,31 @@ function allowEmptyJson(app: FastifyInstance): void {
   });
 }
 
+/**
+ * The admin port takes no forms, but axios — so the official @ory/client SDK — sends
+ * `Content-Type: application/x-www-form-urlencoded` with an empty body on body-less PATCH/POST/PUT
+ * calls (extendSession: `PATCH /admin/sessions/{id}/extend`), which fastify would refuse as an
+ * unsupported media type. An empty form body therefore means "no body"; a non-empty one is still
+ * refused (400 invalid_request, like any other unsupported Content-Type).
+ */
+function allowEmptyForm(app: FastifyInstance): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(String(request.headers['content-type'])), undefined);
+  });
+}
+
 async function assemblePublic(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config } = ctx;
+  ctx.metrics.instrument(app, 'public');
+  app.decorateRequest('logoutOutcome', null);
   installErrorHandling(app, {
     store: ctx.store,
     errorUiUrl: config.selfservice.flows.error.ui_url,
     errorLifespanMs: config.selfservice.flows.error.lifespan,
     clock: ctx.clock,
-  });
+    secrets: config.secrets.default,
+  }, ctx.metrics);
   allowEmptyJson(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -137,8 +181,11 @@ async function assemblePublic(app: FastifyInstance, ctx: AppContext): Promise<vo
   await app.register(fastifyCookie, { secret: config.secrets.cookie });
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
   if (config.serve.public.cors.enabled) {
+    const corsOrigins = new Set(config.serve.public.cors.allowed_origins.map((o) => new URL(o).origin));
     await app.register(fastifyCors, {
-      origin: config.serve.public.cors.allowed_origins,
+      // A function, not the list: with a list @fastify/cors still sends Allow-Credentials and the
+      // preflight headers to every other origin; `false` makes it send no CORS headers at all.
+      origin: (origin, cb) => cb(null, typeof origin === 'string' && corsOrigins.has(origin)),
       credentials: true,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
       allowedHeaders: ['Content-Type', 'Accept', 'Authorization', 'X-Session-Token', 'X-Request-Id', 'Cookie'],
@@ -159,8 +206,10 @@ async function assemblePublic(app: FastifyInstance, ctx: AppContext): Promise<vo
 }
 
 async function assembleAdmin(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  installErrorHandling(app, null);
+  ctx.metrics.instrument(app, 'admin');
+  installErrorHandling(app, null, ctx.metrics);
   allowEmptyJson(app);
+  allowEmptyForm(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
@@ -170,6 +219,8 @@ async function assembleAdmin(app: FastifyInstance, ctx: AppContext): Promise<voi
   healthRoutes(app, ctx);
   versionRoute(app, ctx);
   identityRoutes(app, ctx);
+  adminSessionRoutes(app, ctx);
+  metricsRoute(app, ctx.metrics);
   openApiRoute(app);
 }
 
