@@ -98,6 +98,7 @@ export async function soak(durationSec: number, log: (line: string) => void = ()
 
 function run(base: string, tokens: string[], seconds: number, rate: number | undefined): Promise<autocannon.Result> {
   let i = 0;
+  // Without a callback autocannon returns a promise of the result (its typings only know the callback form).
   return autocannon({
     url: base,
     connections: 20,
@@ -112,7 +113,7 @@ function run(base: string, tokens: string[], seconds: number, rate: number | und
         },
       },
     ],
-  });
+  }) as unknown as Promise<autocannon.Result>;
 }
 
 /** Logs out fresh sessions (browser-style link with X-Session-Token) spread over the run. */
