@@ -98,8 +98,8 @@ export async function soak(durationSec: number, log: (line: string) => void = ()
 
 function run(base: string, tokens: string[], seconds: number, rate: number | undefined): Promise<autocannon.Result> {
   let i = 0;
-  // Without a callback autocannon returns a promise of the result (its typings only know the callback form).
-  return autocannon({
+  return new Promise((resolve, reject) => {
+    autocannon({
     url: base,
     connections: 20,
     duration: seconds,
@@ -113,7 +113,8 @@ function run(base: string, tokens: string[], seconds: number, rate: number | und
         },
       },
     ],
-  }) as unknown as Promise<autocannon.Result>;
+  }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
 }
 
 /** Logs out fresh sessions (browser-style link with X-Session-Token) spread over the run. */
