@@ -31,6 +31,8 @@ export function testConfig(raw: Record<string, unknown> = {}): Config {
       flows: { logout: { after: { default_browser_return_url: `${BASE}/signed-out` } } },
     },
     log: { level: 'silent' },
+    // Tests send everything from one IP; the rate-limit tests turn limiting back on.
+    rate_limit: { enabled: false },
   };
   return resolveConfig({ raw: deepMerge(base, raw) }).config;
 }

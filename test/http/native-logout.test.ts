@@ -145,7 +145,7 @@ t.test('browser cookies are untouched by a native logout of another session', as
 });
 
 t.test('rate limit: per IP and per token, with headers and a 429 envelope', async (t) => {
-  const { app, clock } = await setup({ rate_limit: { logout_api: { max: 3, window: '1m' } } });
+  const { app, clock } = await setup({ rate_limit: { enabled: true, logout_api: { max: 3, window: '1m' } } });
   t.teardown(() => app.close());
   const statuses: number[] = [];
   let last;
@@ -168,4 +168,23 @@ t.test('rate limit can be disabled', async (t) => {
   const { app } = await setup({ rate_limit: { enabled: false, logout_api: { max: 1 } } });
   t.teardown(() => app.close());
   for (let i = 0; i < 3; i++) t.equal((await del(app, { session_token: 'ory_st_unknownunknownunknownunknown' })).statusCode, 403);
+});
+
+t.test('updateLogoutFlow and login are rate limited too', async (t) => {
+  const { app } = await setup({ rate_limit: { enabled: true, logout_api: { max: 2, window: '1m' }, login: { max: 2, window: '1m' } } });
+  t.teardown(() => app.close());
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await app.public.inject({ method: 'GET', url: '/self-service/logout?token=ory_lo_x', headers: { accept: 'application/json' } });
+    statuses.push(res.statusCode);
+    t.equal(res.headers['x-ratelimit-limit'], '2');
+  }
+  t.same(statuses, [401, 401, 429]);
+
+  const flow = (await app.public.inject({ method: 'GET', url: '/self-service/login/api' })).json();
+  const login = () => app.public.inject({ method: 'POST', url: `/self-service/login?flow=${flow.id}`, payload: { method: 'password', identifier: 'nat@example.com', password: 'wrong' } });
+  t.same([(await login()).statusCode, (await login()).statusCode, (await login()).statusCode], [400, 400, 429]);
+  const limited = await login();
+  t.equal(limited.json().error.id, ErrorIds.rateLimitExceeded);
+  t.ok(Number(limited.headers['retry-after']) > 0);
 });

@@ -41,6 +41,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   const publicBase = config.serve.public.base_url;
   const logoutDefault = config.selfservice.flows.logout.after.default_browser_return_url ?? config.selfservice.default_browser_return_url;
   const clearSiteData = config.selfservice.flows.logout.clear_site_data.map((d) => `"${d}"`).join(', ');
+  const logoutRule = { max: config.rate_limit.logout_api.max, windowMs: config.rate_limit.logout_api.window };
 
   /** Validates return_to before anything changes (improvement §12.3). */
   function destination(raw: string | undefined): string {
@@ -65,11 +66,15 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   async function updateLogoutFlow(request: FastifyRequest, reply: FastifyReply, params: LogoutParams): Promise<FastifyReply> {
     const startedAt = ctx.clock();
+    const credential = sessions.credentialOf(request);
+    // Limited like the native logout (per client IP and per session), first, so that every
+    // response carries the x-ratelimit-* headers; the counters travel in one round trip.
+    const digest = credential ? digestToken(credential.token) : null;
+    await ctx.rateLimiter.consume(reply, logoutRule, digest ? [`logout:ip:${request.ip}`, `logout:session:${digest.id}`] : [`logout:ip:${request.ip}`]);
     const token = params.token;
     if (!token) throw errors.logoutTokenMissing();
     const target = destination(params.return_to);
 
-    const credential = sessions.credentialOf(request);
     const json = isJsonRequest(request.headers['content-type'], request.headers.accept);
     const noSession = (): FastifyReply => {
       if (json || !config.selfservice.flows.logout.graceful_without_session) throw errors.sessionInactive();
@@ -87,7 +92,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
 
     // One atomic store call checks the session is still active, revokes it and records the event.
-    const outcome = await sessions.revoke(digestToken(credential.token), 'logout_browser', request);
+    const outcome = await sessions.revoke(digest ?? digestToken(credential.token), 'logout_browser', request);
     if (outcome.status === 'not_found') return noSession();
     if (outcome.status === 'inactive') {
       const revokedAt = outcome.session.revokedAt;
@@ -202,8 +207,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
         invalid = err;
       }
       const digest = token === null ? null : digestToken(token);
-      const rule = { max: config.rate_limit.logout_api.max, windowMs: config.rate_limit.logout_api.window };
-      await ctx.rateLimiter.consume(reply, rule, digest ? [`logout_api:ip:${request.ip}`, `logout_api:token:${digest.id}`] : [`logout_api:ip:${request.ip}`]);
+      await ctx.rateLimiter.consume(reply, logoutRule, digest ? [`logout_api:ip:${request.ip}`, `logout_api:token:${digest.id}`] : [`logout_api:ip:${request.ip}`]);
       if (invalid !== null || token === null || digest === null) throw invalid;
       if (!looksLikeSessionToken(token)) throw errors.unknownSessionToken();
       const outcome = await sessions.revoke(digest, 'logout_api', request);
