@@ -174,9 +174,6 @@ async function assemblePublic(app: FastifyInstance, ctx: AppContext): Promise<vo
     secrets: config.secrets.default,
   }, ctx.metrics);
   allowEmptyJson(app);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   await registerOpenApi(app, ctx, 'public');
   await app.register(fastifyCookie, { secret: config.secrets.cookie });
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });

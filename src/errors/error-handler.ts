@@ -119,10 +119,15 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
     code === 431 ? 'The request headers are too large.' : code === 408 ? 'The request headers were not received in time.' : 'The request is not valid HTTP.';
   const error = new HttpError(code, { ...(code === 400 ? { id: ErrorIds.invalidRequest } : {}), reason });
   const body = JSON.stringify({ error: { ...error.toBody(), request: randomUUID() } });
+  // A response to HEAD carries no content (RFC 9110 §9.3.2); a client would read the body as junk.
+  // The method is only known when the request line is in the packet being parsed, which it is
+  // unless the headers arrived in several chunks (found by test/security/fuzz.test.ts).
+  const raw: unknown = (err as { rawPacket?: unknown }).rawPacket;
+  const head = raw instanceof Buffer && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${code} ${reasonPhrase(code)}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+        `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${head ? '' : body}`,
     );
   }
   socket.destroy(err);

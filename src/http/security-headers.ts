@@ -1,4 +1,5 @@
-// Response headers every public response carries, and the stricter set for HTML pages.
+// Response headers every public response carries (one hook: it runs on every request), and the
+// stricter set for HTML pages.
 // Logout URLs carry tokens, so nothing may leak them through Referer or a shared cache.
 
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +9,8 @@ export function registerSecurityHeaders(app: FastifyInstance, formActionOrigins:
   // allowed to land on every allowed return_to origin.
   const formAction = ["'self'", ...formActionOrigins].join(' ');
   const csp = `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

@@ -40,6 +40,8 @@ export class Identities {
   private readonly clock: () => number;
   private readonly schemaUrl: string;
   private readonly cache = new Map<string, IdentityRecord>();
+  /** JSON forms of cached identities (immutable too), so whoami does not rebuild them. */
+  private readonly jsonCache = new WeakMap<IdentityRecord, IdentityJson>();
 
   constructor(options: { store: Store; clock: () => number; publicBaseUrl: string }) {
     this.store = options.store;
@@ -103,7 +105,9 @@ export class Identities {
   }
 
   toJson(identity: IdentityRecord): IdentityJson {
-    return {
+    const cached = this.jsonCache.get(identity);
+    if (cached) return cached;
+    const json: IdentityJson = {
       id: identity.id,
       schema_id: identity.schemaId,
       schema_url: this.schemaUrl,
@@ -113,6 +117,8 @@ export class Identities {
       created_at: new Date(identity.createdAt).toISOString(),
       updated_at: new Date(identity.updatedAt).toISOString(),
     };
+    this.jsonCache.set(identity, json);
+    return json;
   }
 
   private remember(identity: IdentityRecord): void {

@@ -4,7 +4,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { EventContext, RevocationReason, RevokeOutcome, SessionRecord, Store } from '../store/store.js';
-import { digestToken, generateSessionToken, looksLikeSessionToken, safeEqual, type TokenDigest } from './tokens.js';
+import { digestToken, generateSessionToken, logoutTokenFor, looksLikeSessionToken, safeEqual, type TokenDigest } from './tokens.js';
 
 export type CredentialSource = 'header' | 'cookie' | 'bearer';
 
@@ -27,12 +27,47 @@ export interface SessionManagerOptions {
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
 
+/** What a token derives to; cached because every request of a session recomputes the same. */
+interface Derived {
+  digest: TokenDigest;
+  logoutToken: string | undefined;
+}
+
+/**
+ * A small bounded map (oldest out first). Used for pure, deterministic derivations only — cookie
+ * signature checks and token digests — so a stale entry is impossible: the store stays the sole
+ * judge of whether a session is alive.
+ */
+class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    this.map.set(key, value);
+  }
+}
+
+const DERIVATION_CACHE_SIZE = 10_000;
+
 export class SessionManager {
   private readonly store: Store;
   private readonly clock: () => number;
   private readonly cookieName: string;
   private readonly cookieBase: { path: string; domain?: string; sameSite: 'lax' | 'strict' | 'none'; secure: boolean; httpOnly: true };
   private readonly persistent: boolean;
+  /** The Set-Cookie value that clears the session cookie never changes: built once. */
+  private readonly clearingCookie: string;
+  private readonly unsigned = new BoundedCache<string>(DERIVATION_CACHE_SIZE);
+  private readonly derived = new BoundedCache<Derived>(DERIVATION_CACHE_SIZE);
   readonly lifespanMs: number;
 
   constructor(options: SessionManagerOptions) {
@@ -50,6 +85,31 @@ export class SessionManager {
       secure: c.secure ?? !config.dev,
       httpOnly: true,
     };
+    this.clearingCookie = [
+      `${this.cookieName}=`,
+      'Max-Age=0',
+      ...(this.cookieBase.domain ? [`Domain=${this.cookieBase.domain}`] : []),
+      `Path=${this.cookieBase.path}`,
+      'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+      'HttpOnly',
+      ...(this.cookieBase.secure ? ['Secure'] : []),
+      `SameSite=${c.same_site}`,
+    ].join('; ');
+  }
+
+  /** Digest (and, on demand, logout token) of a token, memoised. */
+  derive(token: string): Derived {
+    let d = this.derived.get(token);
+    if (!d) {
+      d = { digest: digestToken(token), logoutToken: undefined };
+      this.derived.set(token, d);
+    }
+    return d;
+  }
+
+  logoutToken(token: string): string {
+    const d = this.derive(token);
+    return (d.logoutToken ??= logoutTokenFor(token));
   }
 
   /**
@@ -62,8 +122,14 @@ export class SessionManager {
     if (typeof header === 'string' && looksLikeSessionToken(header)) return { token: header, source: 'header' };
     const raw = request.cookies[this.cookieName];
     if (raw !== undefined && raw.length <= 1024) {
+      const known = this.unsigned.get(raw);
+      if (known !== undefined) return { token: known, source: 'cookie' };
       const unsigned = request.unsignCookie(raw);
-      if (unsigned.valid && unsigned.value !== null && looksLikeSessionToken(unsigned.value)) return { token: unsigned.value, source: 'cookie' };
+      if (unsigned.valid && unsigned.value !== null && looksLikeSessionToken(unsigned.value)) {
+        // Only validly signed cookies are remembered, so forged ones cannot fill the cache.
+        this.unsigned.set(raw, unsigned.value);
+        return { token: unsigned.value, source: 'cookie' };
+      }
     }
     const bearer = this.bearerToken(request);
     return bearer ? { token: bearer, source: 'bearer' } : null;
@@ -87,7 +153,7 @@ export class SessionManager {
 
   /** The stored record for a token whatever its state (revoked and expired included), or null. */
   async lookup(token: string): Promise<{ digest: TokenDigest; session: SessionRecord } | null> {
-    const digest = digestToken(token);
+    const digest = this.derive(token).digest;
     const session = await this.store.getSession(digest.id);
     if (!session || !safeEqual(session.check, digest.check)) return null;
     return { digest, session };
@@ -146,7 +212,7 @@ export class SessionManager {
 
   /** Repeats the cookie's Name/Path/Domain with Max-Age=0 and a past Expires. */
   clearCookie(reply: FastifyReply): void {
-    reply.setCookie(this.cookieName, '', { ...this.cookieBase, maxAge: 0, expires: new Date(0) });
+    reply.header('set-cookie', this.clearingCookie);
   }
 
   hasSessionCookie(request: FastifyRequest): boolean {

@@ -41,6 +41,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   const publicBase = config.serve.public.base_url;
   const logoutDefault = config.selfservice.flows.logout.after.default_browser_return_url ?? config.selfservice.default_browser_return_url;
   const clearSiteData = config.selfservice.flows.logout.clear_site_data.map((d) => `"${d}"`).join(', ');
+  const logoutUrlBase = `${publicBase}${LOGOUT_PATH}?token=`;
   const logoutRule = { max: config.rate_limit.logout_api.max, windowMs: config.rate_limit.logout_api.window };
 
   /** Validates return_to before anything changes (improvement §12.3). */
@@ -69,7 +70,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     const credential = sessions.credentialOf(request);
     // Limited like the native logout (per client IP and per session), first, so that every
     // response carries the x-ratelimit-* headers; the counters travel in one round trip.
-    const digest = credential ? digestToken(credential.token) : null;
+    const digest = credential ? sessions.derive(credential.token).digest : null;
     await ctx.rateLimiter.consume(reply, logoutRule, digest ? [`logout:ip:${request.ip}`, `logout:session:${digest.id}`] : [`logout:ip:${request.ip}`]);
     const token = params.token;
     if (!token) throw errors.logoutTokenMissing();
@@ -84,7 +85,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
     if (!credential) return noSession();
 
-    if (token.length > MAX_TOKEN_LENGTH || !safeEqual(logoutTokenFor(credential.token), token)) {
+    if (token.length > MAX_TOKEN_LENGTH || !safeEqual(sessions.logoutToken(credential.token), token)) {
       // Kratos order: a missing session outranks a wrong token, so look before saying 403.
       const found = await sessions.lookup(credential.token);
       if (!found || !sessions.isActive(found.session)) return noSession();
@@ -92,7 +93,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
 
     // One atomic store call checks the session is still active, revokes it and records the event.
-    const outcome = await sessions.revoke(digest ?? digestToken(credential.token), 'logout_browser', request);
+    const outcome = await sessions.revoke(digest ?? sessions.derive(credential.token).digest, 'logout_browser', request);
     if (outcome.status === 'not_found') return noSession();
     if (outcome.status === 'inactive') {
       const revokedAt = outcome.session.revokedAt;
@@ -129,11 +130,10 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!auth) throw errors.sessionInactive();
       const result = resolveReturnTo(request.query.return_to, policy, logoutDefault);
       if (!result.ok) throw errors.returnToForbidden(result.reason);
-      const logoutToken = logoutTokenFor(auth.credential.token);
-      const url = new URL(`${publicBase}${LOGOUT_PATH}`);
-      url.searchParams.set('token', logoutToken);
-      if (result.url !== null) url.searchParams.set('return_to', result.url);
-      return { logout_url: url.href, logout_token: logoutToken };
+      const logoutToken = sessions.logoutToken(auth.credential.token);
+      // The token is base64url, so it needs no escaping; return_to is a full URL and does.
+      const url = `${logoutUrlBase}${logoutToken}${result.url === null ? '' : `&return_to=${encodeURIComponent(result.url)}`}`;
+      return { logout_url: url, logout_token: logoutToken };
     },
   );
 
