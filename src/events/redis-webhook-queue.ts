@@ -13,7 +13,8 @@
 // Times are the caller's clock (ms), like the rest of the store. No KEYS or SCAN anywhere.
 
 import type { Cluster, Redis } from 'ioredis';
-import type { LogoutEvent, RevocationReason } from '../store/store.js';
+import type { LogoutEvent } from '../store/store.js';
+import { parseEvent } from '../store/event-fields.js';
 import { deliveryId, eventBody, type LeaseRequest, type PullOptions, type PullResult, type WebhookDelivery, type WebhookQueue } from './webhook-queue.js';
 
 type Client = Redis | Cluster;
@@ -225,19 +226,3 @@ export class RedisWebhookQueue implements WebhookQueue {
   }
 }
 
-/** Stream fields (as the store writes them) back into an event. */
-function parseEvent(id: string, fields: string[]): LogoutEvent {
-  const m = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) m.set(fields[i] as string, fields[i + 1] as string);
-  const reason = m.get('reason');
-  return {
-    id,
-    type: m.get('type') as LogoutEvent['type'],
-    time: m.get('time') ?? '',
-    session_id: m.get('session_id') ?? '',
-    identity_id: m.get('identity_id') ?? '',
-    ...(reason !== undefined ? { reason: reason as RevocationReason } : {}),
-    ip: m.get('ip') ?? '',
-    user_agent: m.get('user_agent') ?? '',
-  };
-}

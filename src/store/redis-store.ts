@@ -20,6 +20,7 @@
 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { REVOKED_MARKER_MS, loginFlowExpiry } from './session-lifetime.js';
+import { eventFields, parseEvent } from './event-fields.js';
 import { RedisWebhookQueue } from '../events/redis-webhook-queue.js';
 import {
   StoreUnavailableError,
@@ -657,28 +658,6 @@ function revokedEventFields(s: SessionRecord, reason: RevocationReason, ctx: Eve
   return ['type', 'session.revoked', 'time', b.time, 'session_id', b.session_id, 'identity_id', b.identity_id, 'reason', reason, 'ip', b.ip, 'user_agent', b.user_agent];
 }
 
-function eventFields(e: Omit<LogoutEvent, 'id'>): string[] {
-  const out = ['type', e.type, 'time', e.time, 'session_id', e.session_id, 'identity_id', e.identity_id];
-  if (e.reason !== undefined) out.push('reason', e.reason);
-  out.push('ip', e.ip, 'user_agent', e.user_agent);
-  return out;
-}
-
-function parseEvent(id: string, fields: string[]): LogoutEvent {
-  const m = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) m.set(fields[i] as string, fields[i + 1] as string);
-  const reason = m.get('reason');
-  return {
-    id,
-    type: m.get('type') as LogoutEvent['type'],
-    time: m.get('time') ?? '',
-    session_id: m.get('session_id') ?? '',
-    identity_id: m.get('identity_id') ?? '',
-    ...(reason !== undefined ? { reason: reason as RevocationReason } : {}),
-    ip: m.get('ip') ?? '',
-    user_agent: m.get('user_agent') ?? '',
-  };
-}
 
 /** A pipeline that failed anywhere failed as a whole: surface the first error. */
 function unwrapPipeline(res: Array<[Error | null, unknown]> | null): unknown[] {
