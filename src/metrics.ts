@@ -28,6 +28,8 @@ export class Metrics {
   private readonly latency: Histogram<'server' | 'route' | 'method'>;
   private readonly logouts: Counter<'kind' | 'outcome'>;
   private readonly storeErrors: Counter;
+  /** Labelled children by "kind outcome" (a handful), so a logout does not hash labels. */
+  private readonly logoutChildren = new Map<string, { inc(): void }>();
   /** Filled in once the webhook dispatcher exists (it starts after the routes). */
   deliveries: (() => DeliveryCounters) | null = null;
 
@@ -85,7 +87,11 @@ export class Metrics {
 
   /** The logout routes' outcome: what the handler recorded, else what the status says. */
   observeLogout(kind: LogoutKind, request: FastifyRequest, status: number): void {
-    this.logouts.inc({ kind, outcome: request.logoutOutcome ?? outcomeOf(status) });
+    const outcome = request.logoutOutcome ?? outcomeOf(status);
+    const key = `${kind} ${outcome}`;
+    let counter = this.logoutChildren.get(key);
+    if (!counter) this.logoutChildren.set(key, (counter = this.logouts.labels({ kind, outcome })));
+    counter.inc();
   }
 
   observeError(error: HttpError): void {
