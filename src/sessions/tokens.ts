@@ -1,7 +1,12 @@
 // Session and logout tokens: generation, the one-way digest the store keys sessions by, and
 // constant-time comparisons. No token is ever stored or logged; only what this module derives.
 
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+// One-shot hashing (crypto.hash, Node ≥ 20.12) skips building a Hash object per call.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+const sha256 = oneShot ? (data: string): Buffer => oneShot('sha256', data, 'buffer') : (data: string): Buffer => createHash('sha256').update(data).digest();
 import { customAlphabet } from 'nanoid';
 
 export const SESSION_TOKEN_PREFIX = 'ory_st_';
@@ -34,7 +39,7 @@ export interface TokenDigest {
  * it gives one key per session and one round trip per lookup, by token or by id alike.
  */
 export function digestToken(token: string): TokenDigest {
-  const d = createHash('sha256').update(token).digest();
+  const d = sha256(token);
   // Shape the id as an RFC 4122 version-4 UUID (6 fixed bits), as clients expect of session ids.
   const idBytes = Buffer.from(d.subarray(0, 16));
   idBytes[6] = ((idBytes[6] as number) & 0x0f) | 0x40;

@@ -107,10 +107,16 @@ export function decodeSession(id: string, value: string): SessionRecord {
 // characters instead of 36: that keeps `<prefix>s:<id>` inside a 48-byte allocation and an index
 // entry at 24 bytes instead of 38, ~30 B per session together. Any other string is kept verbatim
 // behind "~" (outside the base64url alphabet), so the mapping stays one-to-one for every input.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const HEX32 = /^[0-9a-f]{32}$/;
+
+/** On every session command, so it avoids the general regex and replace of the UUID form. */
 export function compactSessionId(id: string): string {
-  return UUID.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') : `~${id}`;
+  if (id.length === 36 && id[8] === '-' && id[13] === '-' && id[18] === '-' && id[23] === '-') {
+    const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24);
+    if (HEX32.test(hex)) return Buffer.from(hex, 'hex').toString('base64url');
+  }
+  return `~${id}`;
 }
 
 export function expandSessionId(compact: string): string {

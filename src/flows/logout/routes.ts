@@ -67,10 +67,10 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   async function updateLogoutFlow(request: FastifyRequest, reply: FastifyReply, params: LogoutParams): Promise<FastifyReply> {
     const startedAt = ctx.clock();
-    const credential = sessions.credentialOf(request);
+    const credential = sessions.credentialOf(request, false);
     // Limited like the native logout (per client IP and per session), first, so that every
     // response carries the x-ratelimit-* headers; the counters travel in one round trip.
-    const digest = credential ? sessions.derive(credential.token).digest : null;
+    const digest = credential ? sessions.derive(credential.token, false).digest : null;
     await ctx.rateLimiter.consume(reply, logoutRule, digest ? [`logout:ip:${request.ip}`, `logout:session:${digest.id}`] : [`logout:ip:${request.ip}`]);
     const token = params.token;
     if (!token) throw errors.logoutTokenMissing();
@@ -85,7 +85,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     };
     if (!credential) return noSession();
 
-    if (token.length > MAX_TOKEN_LENGTH || !safeEqual(sessions.logoutToken(credential.token), token)) {
+    if (token.length > MAX_TOKEN_LENGTH || !safeEqual(sessions.logoutToken(credential.token, false), token)) {
       // Kratos order: a missing session outranks a wrong token, so look before saying 403.
       const found = await sessions.lookup(credential.token);
       if (!found || !sessions.isActive(found.session)) return noSession();
@@ -93,7 +93,8 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
 
     // One atomic store call checks the session is still active, revokes it and records the event.
-    const outcome = await sessions.revoke(digest ?? sessions.derive(credential.token).digest, 'logout_browser', request);
+    const outcome = await sessions.revoke(digest ?? sessions.derive(credential.token, false).digest, 'logout_browser', request);
+    if (outcome.status === 'revoked') sessions.forget(credential, sessions.rawCookie(request));
     if (outcome.status === 'not_found') return noSession();
     if (outcome.status === 'inactive') {
       const revokedAt = outcome.session.revokedAt;
