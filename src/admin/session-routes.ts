@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import type { SessionRecord } from '../store/store.js';
 import { errors } from '../errors/http-error.js';
 import { emptyResponse, errorResponses, sessionSchema } from '../http/schemas.js';
-import { pageRequest, pagingQuery, setPageHeaders } from '../http/paging.js';
+import { pageOfList, pageRequest, pagingQuery, setPageHeaders } from '../http/paging.js';
 import { toSessionJson, type SessionJson } from '../sessions/session-json.js';
 
 export const ADMIN_SESSIONS_PATH = '/admin/sessions';
@@ -177,12 +177,8 @@ export function adminSessionRoutes(app: FastifyInstance, ctx: AppContext): void 
       const page = pageRequest(request.query, 250);
       const now = ctx.clock();
       const list = (await store.listIdentitySessions(identity.id, now)).filter((s) => keep(s, request.query.active));
-      const offset = page.cursor === null ? 0 : Number(page.cursor);
-      if (!Number.isInteger(offset) || offset < 0) throw errors.invalidRequest('page_token is not valid.');
-      const next = offset + page.size < list.length ? String(offset + page.size) : null;
-      setPageHeaders(request, reply, adminBase, page.size, next, list.length);
       const json = identities.toJson(identity);
-      return list.slice(offset, offset + page.size).map((s) => toSessionJson(s, json, now));
+      return pageOfList(request, reply, adminBase, list, page).map((s) => toSessionJson(s, json, now));
     },
   );
 

@@ -25,6 +25,15 @@ export function pageRequest(query: { page_size?: number; page_token?: string }, 
   return { size, cursor };
 }
 
+/** One page of a list already in memory; the cursor is the offset. Sets the paging headers. */
+export function pageOfList<T>(request: FastifyRequest, reply: FastifyReply, baseUrl: string, list: T[], page: PageRequest): T[] {
+  const offset = page.cursor === null ? 0 : Number(page.cursor);
+  if (!Number.isInteger(offset) || offset < 0) throw errors.invalidRequest('page_token is not valid.');
+  const next = offset + page.size < list.length ? String(offset + page.size) : null;
+  setPageHeaders(request, reply, baseUrl, page.size, next, list.length);
+  return list.slice(offset, offset + page.size);
+}
+
 /** Sets Link (first, and next when there is more) and, when known, X-Total-Count. */
 export function setPageHeaders(request: FastifyRequest, reply: FastifyReply, baseUrl: string, size: number, next: string | null, total?: number): void {
   const url = new URL(request.url, 'http://x');

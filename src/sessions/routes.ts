@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { errors } from '../errors/http-error.js';
 import { emptyResponse, errorResponses, sessionSchema } from '../http/schemas.js';
-import { pageRequest, pagingQuery, setPageHeaders } from '../http/paging.js';
+import { pageOfList, pageRequest, pagingQuery } from '../http/paging.js';
 import { toSessionJson } from './session-json.js';
 import type { Authenticated } from './manager.js';
 
@@ -62,11 +62,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext): void {
       const page = pageRequest(request.query, 250);
       const now = ctx.clock();
       const others = (await store.listIdentitySessions(auth.session.identityId, now)).filter((s) => s.id !== auth.session.id && sessions.isActive(s));
-      const offset = page.cursor === null ? 0 : Number(page.cursor);
-      if (!Number.isInteger(offset) || offset < 0) throw errors.invalidRequest('page_token is not valid.');
-      const items = others.slice(offset, offset + page.size);
-      const next = offset + page.size < others.length ? String(offset + page.size) : null;
-      setPageHeaders(request, reply, publicBase, page.size, next, others.length);
+      const items = pageOfList(request, reply, publicBase, others, page);
       // Kratos leaves the identity out of this list; the caller knows who it is.
       return items.map((s) => toSessionJson(s, undefined, now));
     },

@@ -2,40 +2,15 @@
 // the refine auth provider's results, in Node with a cookie-jar fetch standing in for a browser.
 
 import t from 'tap';
-import { createServer, type AddressInfo } from 'node:net';
 import { buildApp, type App } from '../../src/app.js';
 import { createAuthProvider, createLogoutdClient, csrfTokenOf, IDENTITY_STORAGE_KEY, LogoutdError, memoryStorage, statusOf, type FetchLike } from '../../src/client/index.js';
 import { testConfig, createIdentity, PASSWORD } from '../helpers/app.js';
+import { cookieJarFetch } from '../helpers/cookie-jar.js';
+import { freePort } from '../helpers/redis-server.js';
 
 const EMAIL = 'client@example.com';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-/** What a browser does with cookies for one site: keep Set-Cookie, send Cookie back. */
-function cookieJarFetch(): { fetch: FetchLike; jar: Map<string, string> } {
-  const jar = new Map<string, string>();
-  const jarFetch: FetchLike = async (url, init = {}) => {
-    const headers = new Headers(init.headers);
-    if (jar.size && init.credentials !== 'omit') headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(url, { ...init, headers });
-    for (const c of res.headers.getSetCookie()) {
-      const pair = c.split(';')[0] as string;
-      const i = pair.indexOf('=');
-      const name = pair.slice(0, i);
-      const value = pair.slice(i + 1);
-      if (/max-age=0/i.test(c) || value === '') jar.delete(name);
-      else jar.set(name, value);
-    }
-    return res;
-  };
-  return { fetch: jarFetch, jar };
-}
 
 async function startLogoutd(): Promise<{ app: App; base: string }> {
   const port = await freePort();

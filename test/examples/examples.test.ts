@@ -11,6 +11,7 @@ import { logoutLink } from './server-rendered.js';
 import { makeAuthProvider } from './spa.js';
 import { signIn, signOut } from './native.js';
 import { verifySignature, webhookReceiver } from './webhook-receiver.js';
+import { cookieJarFetch } from '../helpers/cookie-jar.js';
 
 const EXAMPLES = ['server-rendered.ts', 'spa.ts', 'native.ts', 'webhook-receiver.ts'];
 
@@ -72,19 +73,7 @@ t.test('the examples work against a running logoutd', async (t) => {
   t.equal(click.headers.get('location'), `${base}/`);
 
   // SPA: the auth provider, with a cookie jar standing in for the browser.
-  const jar = new Map<string, string>();
-  const browserFetch: typeof fetch = async (input, init = {}) => {
-    const headers = new Headers(init.headers);
-    if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(input, { ...init, headers });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const [k, v] = (pair as string).split(/=(.*)/s) as [string, string];
-      if (/Max-Age=0/i.test(c)) jar.delete(k);
-      else jar.set(k, v);
-    }
-    return res;
-  };
+  const { fetch: browserFetch } = cookieJarFetch();
   const auth = makeAuthProvider(base, browserFetch);
   t.match(await auth.login({ email: 'ex@example.com', password: PASSWORD }), { success: true });
   t.match(await auth.check(), { authenticated: true });
