@@ -69,8 +69,9 @@ export async function soak(durationSec: number, log: (line: string) => void = ()
     log(`max ≈ ${Math.round(maxRate)} req/s; soaking at ${targetRate} req/s for ${durationSec} s`);
 
     // 2. The soak: reads plus a steady trickle of real logouts (fresh sessions).
-    stats.length = 0;
     const revokeTokens = await Promise.all(Array.from({ length: Math.min(400, durationSec * 8) }, login));
+    // Samples start with the soak itself: the logins above (scrypt, 32 MiB each) inflate RSS.
+    stats.length = 0;
     const logouts = revokeLoop(base, revokeTokens, durationSec);
     const result = await run(base, readers, durationSec, targetRate);
     const logoutErrors = await logouts;
