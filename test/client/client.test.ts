@@ -2,33 +2,20 @@
 // the refine auth provider's results, in Node with a cookie-jar fetch standing in for a browser.
 
 import t from 'tap';
-import { buildApp, type App } from '../../src/app.js';
-import { createAuthProvider, createLogoutdClient, csrfTokenOf, IDENTITY_STORAGE_KEY, LogoutdError, memoryStorage, statusOf, type FetchLike } from '../../src/client/index.js';
-import { testConfig, createIdentity, PASSWORD } from '../helpers/app.js';
-import { cookieJarFetch } from '../helpers/cookie-jar.js';
+import type { App } from '../../src/app.js';
 import { freePort } from '../helpers/redis-server.js';
+import { createAuthProvider, createLogoutdClient, csrfTokenOf, IDENTITY_STORAGE_KEY, LogoutdError, memoryStorage, statusOf, type FetchLike } from '../../src/client/index.js';
+import { createIdentity, listeningApp, PASSWORD } from '../helpers/app.js';
+import { cookieJarFetch } from '../helpers/cookie-jar.js';
 
 const EMAIL = 'client@example.com';
 
 
 
 async function startLogoutd(): Promise<{ app: App; base: string }> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const app = await buildApp(
-    testConfig({
-      dev: true,
-      serve: { public: { base_url: base } },
-      selfservice: {
-        default_browser_return_url: `${base}/`,
-        allowed_return_urls: [`${base}/`],
-        flows: { logout: { after: { default_browser_return_url: `${base}/signed-out` } } },
-      },
-    }),
-  );
-  await app.public.listen({ host: '127.0.0.1', port });
-  await createIdentity(app, EMAIL);
-  return { app, base };
+  const started = await listeningApp();
+  await createIdentity(started.app, EMAIL);
+  return started;
 }
 
 t.test('fetch client', async (t) => {

@@ -4,9 +4,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { buildApp } from '../../src/app.js';
-import { freePort } from '../helpers/redis-server.js';
-import { PASSWORD, testConfig } from '../helpers/app.js';
+import { PASSWORD, listeningApp } from '../helpers/app.js';
 import { logoutLink } from './server-rendered.js';
 import { makeAuthProvider } from './spa.js';
 import { signIn, signOut } from './native.js';
@@ -32,18 +30,8 @@ t.test('the examples work against a running logoutd', async (t) => {
   t.teardown(() => receiver.close());
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/logoutd`;
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const app = await buildApp(
-    testConfig({
-      dev: true,
-      serve: { public: { base_url: base } },
-      selfservice: { default_browser_return_url: `${base}/`, allowed_return_urls: [`${base}/`] },
-      webhooks: [{ url: hookUrl, secret, events: ['session.revoked'] }],
-    }),
-  );
+  const { app, base } = await listeningApp({ webhooks: [{ url: hookUrl, secret, events: ['session.revoked'] }] });
   t.teardown(() => app.close());
-  await app.public.listen({ host: '127.0.0.1', port });
   await app.admin.inject({ method: 'POST', url: '/admin/identities', payload: { traits: { email: 'ex@example.com' }, credentials: { password: { config: { password: PASSWORD } } } } });
 
   // Native

@@ -109,3 +109,25 @@ export async function loginBrowser(app: App, email: string, password = PASSWORD)
   if (!session) throw new Error(`login: no session cookie: ${res.statusCode} ${String(res.headers.location)}`);
   return { cookie: `ory_kratos_session=${session}`, sessionCookie: session };
 }
+
+/**
+ * An app on a real listener at a free port, with its base URL (and the default return URLs and
+ * allow list that point at it) set to that port. `raw` is merged on top. The caller closes it.
+ */
+export async function listeningApp(raw: Record<string, unknown> = {}, deps: AppDeps = {}): Promise<{ app: App; base: string }> {
+  const { freePort } = await import('./redis-server.js');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const wired = {
+    dev: true,
+    serve: { public: { base_url: base } },
+    selfservice: {
+      default_browser_return_url: `${base}/`,
+      allowed_return_urls: [`${base}/`],
+      flows: { logout: { after: { default_browser_return_url: `${base}/signed-out` } } },
+    },
+  };
+  const app = await buildApp(testConfig(deepMerge(wired, raw)), deps);
+  await app.public.listen({ host: '127.0.0.1', port });
+  return { app, base };
+}
