@@ -87,9 +87,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     // server open until its idle timeout, and new requests belong on another instance.
     let draining = false;
     for (const server of [pub, admin]) {
-      server.addHook('onSend', async (_request, reply, payload) => {
+      server.addHook('onSend', (_request, reply, payload, done) => {
         if (draining) reply.header('connection', 'close');
-        return payload;
+        done(null, payload);
       });
     }
     await assemblePublic(pub, context);
@@ -207,9 +207,10 @@ async function assembleAdmin(app: FastifyInstance, ctx: AppContext): Promise<voi
   installErrorHandling(app, null, ctx.metrics);
   allowEmptyJson(app);
   allowEmptyForm(app);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
+    done();
   });
   await registerOpenApi(app, ctx, 'admin');
   adminAuth(app, ctx.config.serve.admin.api_key);

@@ -8,6 +8,10 @@ import handlebars from 'handlebars';
 export const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 
 export async function registerViews(app: FastifyInstance, production: boolean): Promise<void> {
+  // @fastify/view adds an onRequest hook to give every reply a fresh `locals` object unless the
+  // decorator already exists. Our pages pass their data explicitly and never use locals, so
+  // declaring it here spares every request (logout, whoami…) that hook.
+  app.decorateReply('locals', null);
   await app.register(fastifyView, {
     engine: { handlebars: handlebars.create() },
     root: VIEWS_DIR,

@@ -24,7 +24,8 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one hit on every key (concurrently: one round trip of latency), sets the x-ratelimit-*
+   * Callers test `enabled` first (an `await` costs a microtask even when there is nothing to do,
+   * on every logout). Counts one hit on every key (concurrently: one round trip of latency), sets the x-ratelimit-*
    * headers from the most constrained key, and throws 429 when any key is over its limit.
    */
   async consume(reply: FastifyReply, rule: RateRule, keys: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 // Response headers every public response carries (one hook: it runs on every request), and the
-// stricter set for HTML pages.
+// stricter set for HTML pages. Callback-style, not async: an async onSend hook costs a promise and
+// a microtask per response, and leaves the reply unsent when the handler's promise settles.
 // Logout URLs carry tokens, so nothing may leak them through Referer or a shared cache.
 
 import type { FastifyInstance } from 'fastify';
@@ -9,7 +10,7 @@ export function registerSecurityHeaders(app: FastifyInstance, formActionOrigins:
   // allowed to land on every allowed return_to origin.
   const formAction = ["'self'", ...formActionOrigins].join(' ');
   const csp = `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -19,6 +20,6 @@ export function registerSecurityHeaders(app: FastifyInstance, formActionOrigins:
       reply.header('content-security-policy', csp);
       reply.header('x-frame-options', 'DENY');
     }
-    return payload;
+    done(null, payload);
   });
 }

@@ -42,6 +42,7 @@ export class Identities {
   private readonly cache = new Map<string, IdentityRecord>();
   /** JSON forms of cached identities (immutable too), so whoami does not rebuild them. */
   private readonly jsonCache = new WeakMap<IdentityRecord, IdentityJson>();
+  private readonly jsonTextCache = new WeakMap<IdentityRecord, string>();
 
   constructor(options: { store: Store; clock: () => number; publicBaseUrl: string }) {
     this.store = options.store;
@@ -113,12 +114,20 @@ export class Identities {
       schema_url: this.schemaUrl,
       state: identity.state,
       traits: identity.traits,
-      metadata_public: null,
       created_at: new Date(identity.createdAt).toISOString(),
       updated_at: new Date(identity.updatedAt).toISOString(),
+      // Last, where the schema serialiser puts optional properties, so toJsonText gives its bytes.
+      metadata_public: null,
     };
     this.jsonCache.set(identity, json);
     return json;
+  }
+
+  /** toJson as JSON text: identitySchema's keys in its serialiser's order, so the same bytes. */
+  toJsonText(identity: IdentityRecord): string {
+    let text = this.jsonTextCache.get(identity);
+    if (text === undefined) this.jsonTextCache.set(identity, (text = JSON.stringify(this.toJson(identity))));
+    return text;
   }
 
   private remember(identity: IdentityRecord): void {

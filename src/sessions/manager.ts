@@ -205,10 +205,12 @@ export class SessionManager {
   }
 
   /** Revokes exactly the session this digest names, and only if it still matches. */
-  async revoke(digest: TokenDigest, reason: RevocationReason, request: FastifyRequest): Promise<RevokeOutcome> {
-    const outcome = await this.store.revokeSession(digest.id, digest.check, reason, eventContext(request, this.clock()));
-    if (outcome.status === 'revoked') audit(request, outcome.session, reason);
-    return outcome;
+  revoke(digest: TokenDigest, reason: RevocationReason, request: FastifyRequest): Promise<RevokeOutcome> {
+    // A plain promise chain rather than an async function: this is every logout's hot path.
+    return this.store.revokeSession(digest.id, digest.check, reason, eventContext(request, this.clock())).then((outcome) => {
+      if (outcome.status === 'revoked') audit(request, outcome.session, reason);
+      return outcome;
+    });
   }
 
   /** Revokes a session by id (admin and revoke-one paths, where the caller was authorised). */

@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { errors } from '../errors/http-error.js';
 import { emptyResponse, errorResponses, sessionSchema } from '../http/schemas.js';
 import { pageOfList, pageRequest, pagingQuery } from '../http/paging.js';
-import { toSessionJson } from './session-json.js';
+import { sessionJsonText, toSessionJson } from './session-json.js';
 import type { Authenticated } from './manager.js';
 
 export const WHOAMI_PATH = '/sessions/whoami';
@@ -42,7 +42,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!identity) throw errors.sessionInactive();
       // Kratos's header for reverse proxies that forward the identity downstream.
       reply.header('x-kratos-authenticated-identity-id', identity.id);
-      return toSessionJson(auth.session, identities.toJson(identity), ctx.clock());
+      // Already JSON text (sessionSchema's shape): with a JSON content type fastify sends it as is.
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return sessionJsonText(auth.session, identities.toJsonText(identity), ctx.clock());
     },
   );
 

@@ -108,15 +108,29 @@ export function decodeSession(id: string, value: string): SessionRecord {
 // entry at 24 bytes instead of 38, ~30 B per session together. Any other string is kept verbatim
 // behind "~" (outside the base64url alphabet), so the mapping stays one-to-one for every input.
 
-const HEX32 = /^[0-9a-f]{32}$/;
+/** Value of a lowercase hex digit by char code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+/** Scratch space for the 16 id bytes; toString copies out of it before anyone else can write. */
+const ID_BYTES = Buffer.alloc(16);
 
-/** On every session command, so it avoids the general regex and replace of the UUID form. */
+/** On every session command, so it parses the UUID form by hand rather than by regex and replace. */
 export function compactSessionId(id: string): string {
-  if (id.length === 36 && id[8] === '-' && id[13] === '-' && id[18] === '-' && id[23] === '-') {
-    const hex = id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24);
-    if (HEX32.test(hex)) return Buffer.from(hex, 'hex').toString('base64url');
+  if (id.length !== 36) return `~${id}`;
+  let byte = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return `~${id}`; // "-"
+      continue;
+    }
+    const v = c < 128 ? (HEX_VALUE[c] as number) : -1;
+    if (v < 0) return `~${id}`;
+    if (byte % 2 === 0) ID_BYTES[byte >> 1] = v << 4;
+    else ID_BYTES[byte >> 1] = (ID_BYTES[byte >> 1] as number) | v;
+    byte++;
   }
-  return `~${id}`;
+  return ID_BYTES.toString('base64url');
 }
 
 export function expandSessionId(compact: string): string {
@@ -156,7 +170,7 @@ end
 const SCRIPTS = {
   /**
    * Revoke one session. KEYS[1] = session, KEYS[2] = event stream (standalone only).
-   * ARGV: hasCheck, check, now, now36, markerMs, sessionId, reason, time, ip, userAgent, maxEvents.
+   * ARGV: hasCheck, check, now36, markerMs, sessionId, reason, time, ip, userAgent, maxEvents.
    * Returns {0} not found / check mismatch, {1, value} inactive, {2, value, eventId|''} revoked.
    */
   logoutdRevoke: {
@@ -166,16 +180,16 @@ if not v then return {0} end
 local f = head(v, 4)
 if not f then return redis.error_reply('ERR logoutd: malformed session record') end
 if ARGV[1] == '1' and f[3] ~= ARGV[2] then return {0} end
-local now = tonumber(ARGV[3])
+local now = tonumber(ARGV[3], 36)
 local exp = tonumber(f[1], 36)
 if f[2] ~= '' or exp <= now then return {1, v} end
-local nv = f[1] .. '\\n' .. ARGV[4] .. '\\n' .. string.sub(v, string.len(f[1]) + string.len(f[2]) + 3)
-redis.call('SET', KEYS[1], nv, 'PXAT', string.format('%.0f', math.max(exp, now) + tonumber(ARGV[5])))
+local nv = f[1] .. '\\n' .. ARGV[3] .. '\\n' .. string.sub(v, string.len(f[1]) + string.len(f[2]) + 3)
+redis.call('SET', KEYS[1], nv, 'PXAT', string.format('%.0f', math.max(exp, now) + tonumber(ARGV[4])))
 local eid = ''
 if #KEYS > 1 then
-  eid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], '*',
-    'type', 'session.revoked', 'time', ARGV[8], 'session_id', ARGV[6], 'identity_id', f[4],
-    'reason', ARGV[7], 'ip', ARGV[9], 'user_agent', ARGV[10])
+  eid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[10], '*',
+    'type', 'session.revoked', 'time', ARGV[7], 'session_id', ARGV[5], 'identity_id', f[4],
+    'reason', ARGV[6], 'ip', ARGV[8], 'user_agent', ARGV[9])
 end
 return {2, nv, eid}
 `,
@@ -398,26 +412,19 @@ export class RedisStore implements Store {
     });
   }
 
-  async getSession(id: string): Promise<SessionRecord | null> {
-    const value = await this.run('getSession', () => this.client.get(this.sessionKey(id)));
-    return value === null ? null : decodeSession(id, value);
+  getSession(id: string): Promise<SessionRecord | null> {
+    // Every authenticated request comes through here: one promise, no async wrappers.
+    return this.client.get(this.sessionKey(id)).then(
+      (value) => (value === null ? null : decodeSession(id, value)),
+      (err: unknown) => {
+        throw unavailable('getSession', err);
+      },
+    );
   }
 
   /** Arguments of the revoke script after its keys. */
   private revokeArgs(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): Array<string | number> {
-    return [
-      check === null ? '0' : '1',
-      check ?? '',
-      ctx.now,
-      b36(ctx.now, 'revokedAt'),
-      this.markerMs,
-      id,
-      reason,
-      new Date(ctx.now).toISOString(),
-      ctx.ip,
-      ctx.userAgent,
-      this.maxEvents,
-    ];
+    return [check === null ? '0' : '1', check ?? '', b36(ctx.now, 'revokedAt'), this.markerMs, id, reason, new Date(ctx.now).toISOString(), ctx.ip, ctx.userAgent, this.maxEvents];
   }
 
   private revokeKeys(id: string): string[] {
@@ -427,17 +434,25 @@ export class RedisStore implements Store {
     return this.isCluster ? [this.sessionKey(id)] : [this.sessionKey(id), this.eventStreamKey];
   }
 
-  async revokeSession(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome> {
-    const keys = this.revokeKeys(id);
-    const reply = await this.run('revokeSession', async () => {
-      const r = (await this.scripts.logoutdRevoke(keys.length, ...keys, ...this.revokeArgs(id, check, reason, ctx))) as RevokeReply;
+  revokeSession(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome> {
+    if (!this.isCluster) {
+      // Every logout comes through here: one script call and one promise, no async wrappers.
+      const script = this.scripts.logoutdRevoke(2, this.sessionKey(id), this.eventStreamKey, ...this.revokeArgs(id, check, reason, ctx)) as Promise<RevokeReply>;
+      return script.then(
+        (r) => this.outcome(id, r),
+        (err: unknown) => {
+          throw unavailable('revokeSession', err);
+        },
+      );
+    }
+    return this.run('revokeSession', async () => {
+      const r = (await this.scripts.logoutdRevoke(1, this.sessionKey(id), ...this.revokeArgs(id, check, reason, ctx))) as RevokeReply;
       // Cluster trade-off: a second round trip, and if Redis fails between the two the session is
       // revoked without its event (the caller gets StoreUnavailableError and a retry reports
       // 'inactive'). Never the reverse: no event without a committed revocation.
-      if (this.isCluster && r[0] === 2) await this.xadd(revokedEventFields(decodeSession(id, r[1]), reason, ctx));
+      if (r[0] === 2) await this.xadd(revokedEventFields(decodeSession(id, r[1]), reason, ctx));
       return r;
-    });
-    return this.outcome(id, reply);
+    }).then((r) => this.outcome(id, r));
   }
 
   private outcome(id: string, reply: RevokeReply): RevokeOutcome {

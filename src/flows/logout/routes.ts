@@ -37,7 +37,7 @@ interface LogoutParams {
 }
 
 export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { config, sessions, returnTo: policy } = ctx;
+  const { config, sessions, returnTo: policy, rateLimiter: limiter } = ctx;
   const publicBase = config.serve.public.base_url;
   const logoutDefault = config.selfservice.flows.logout.after.default_browser_return_url ?? config.selfservice.default_browser_return_url;
   const clearSiteData = config.selfservice.flows.logout.clear_site_data.map((d) => `"${d}"`).join(', ');
@@ -71,7 +71,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     // Limited like the native logout (per client IP and per session), first, so that every
     // response carries the x-ratelimit-* headers; the counters travel in one round trip.
     const digest = credential ? sessions.derive(credential.token, false).digest : null;
-    await ctx.rateLimiter.consume(reply, logoutRule, digest ? [`logout:ip:${request.ip}`, `logout:session:${digest.id}`] : [`logout:ip:${request.ip}`]);
+    if (limiter.enabled) await limiter.consume(reply, logoutRule, digest ? [`logout:ip:${request.ip}`, `logout:session:${digest.id}`] : [`logout:ip:${request.ip}`]);
     const token = params.token;
     if (!token) throw errors.logoutTokenMissing();
     const target = destination(params.return_to);
@@ -103,9 +103,6 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     return finish(request, reply, target, credential.source === 'cookie');
   }
-
-  // Every logout attempt is counted by kind and outcome (logoutd_logouts_total).
-  const observe = (kind: 'browser' | 'api') => async (request: FastifyRequest, reply: FastifyReply) => ctx.metrics.observeLogout(kind, request, reply.statusCode);
 
   app.get<{ Querystring: { return_to?: string } }>(
     LOGOUT_BROWSER_PATH,
@@ -143,8 +140,8 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       // HEAD must never log anyone out (link prefetchers); it gets its own route below.
       exposeHeadRoute: false,
-      onResponse: observe('browser'),
-      config: { browserErrors: true },
+      // Every logout attempt is counted by kind and outcome (logoutd_logouts_total, src/metrics.ts).
+      config: { browserErrors: true, logoutKind: 'browser' },
       schema: {
         operationId: 'updateLogoutFlow',
         summary: 'Log out by following the logout URL',
@@ -159,8 +156,8 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Querystring: LogoutParams; Body: LogoutParams | undefined }>(
     LOGOUT_PATH,
     {
-      onResponse: observe('browser'),
-      config: { browserErrors: true },
+      // Every logout attempt is counted by kind and outcome (logoutd_logouts_total, src/metrics.ts).
+      config: { browserErrors: true, logoutKind: 'browser' },
       schema: {
         operationId: 'updateLogoutFlowPost',
         summary: 'Log out with a form POST (a button rather than a link)',
@@ -184,7 +181,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.delete<{ Body: unknown }>(
     LOGOUT_API_PATH,
     {
-      onResponse: observe('api'),
+      config: { logoutKind: 'api' },
       schema: {
         operationId: 'performNativeLogout',
         summary: 'Revoke a native session by its token',
@@ -208,7 +205,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
         invalid = err;
       }
       const digest = token === null ? null : digestToken(token);
-      await ctx.rateLimiter.consume(reply, logoutRule, digest ? [`logout_api:ip:${request.ip}`, `logout_api:token:${digest.id}`] : [`logout_api:ip:${request.ip}`]);
+      if (limiter.enabled) await limiter.consume(reply, logoutRule, digest ? [`logout_api:ip:${request.ip}`, `logout_api:token:${digest.id}`] : [`logout_api:ip:${request.ip}`]);
       if (invalid !== null || token === null || digest === null) throw invalid;
       if (!looksLikeSessionToken(token)) throw errors.unknownSessionToken();
       const outcome = await sessions.revoke(digest, 'logout_api', request);
