@@ -8,8 +8,13 @@
 //
 // Flags: --quick (1 round × 2 s, scale 100 000) · --rounds N · --duration S · --warmup S ·
 //        --connections N · --scale N · --memory-sessions N · --skip-main · --skip-memory ·
-//        --skip-scale · --profile [--profile-duration S] (CPU-profile logoutd per operation
-//        instead of benchmarking; profiles in bench-output/profiles/)
+//        --skip-scale · --only ID[,ID…] (main phase / profile: just these operations, e.g.
+//        updateLogoutFlow,ceiling.revoke) · --profile [--profile-duration S] [--profile-interval µs]
+//        (CPU-profile logoutd per operation instead of benchmarking; profiles in bench-output/profiles/)
+//        --rate N (main phase at a fixed N req/s: CPU per request compared at equal load, for
+//        optimisation work; the §13 ratios need the default, unthrottled runs) ·
+//        [--pin] (profile mode: the server alone on the last CPU, load generator and Redis on the
+//        others, so the sampled wall time is the server's CPU time)
 
 import os from 'node:os';
 import { spawn } from 'node:child_process';
@@ -22,7 +27,7 @@ import { Identities } from '../../src/identities/identities.js';
 import { digestToken } from '../../src/sessions/tokens.js';
 import type { Config } from '../../src/config/schema.js';
 import { benchConfig } from './lib/logoutd-config.js';
-import { serverScript, spawnContender, type Contender } from './lib/contender.js';
+import { pinServersTo, serverScript, spawnContender, type Contender } from './lib/contender.js';
 import { consuming, median, rotating, runLoad, type LoadResult, type RequestSpec, type Source } from './lib/load.js';
 import { ceilingSeeder, expressLogins, expressSeeder, logoutdSeeder, type LogoutdSeeder, type LogoutdSession } from './lib/seed.js';
 import { computeRatios, cpuCostRatios, markdown, textCpuCost, svgChart, textRatios, textTable, verdict, type ContenderId, type OpSummary, type RatioCheck } from './lib/report.js';
@@ -45,6 +50,14 @@ interface Args {
   skipScale: boolean;
   profile: boolean;
   profileS: number;
+  /** Sampling interval of --cpu-prof, µs (V8's default is 1000). */
+  profileIntervalUs: number;
+  /** Operation ids to run (main phase and profile mode); empty = all. */
+  only: string[];
+  /** Profile mode: the server alone on the last CPU, everything else on the others. */
+  pin: boolean;
+  /** Main phase: a fixed offered load (req/s) instead of as fast as possible; 0 = off. */
+  rate: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -56,7 +69,7 @@ function parseArgs(argv: string[]): Args {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} needs a positive number`);
     return v;
   };
-  const known = new Set(['--quick', '--rounds', '--duration', '--warmup', '--connections', '--scale', '--memory-sessions', '--skip-main', '--skip-memory', '--skip-scale', '--profile', '--profile-duration']);
+  const known = new Set(['--quick', '--rounds', '--duration', '--warmup', '--connections', '--scale', '--memory-sessions', '--skip-main', '--skip-memory', '--skip-scale', '--profile', '--profile-duration', '--profile-interval', '--only', '--pin', '--rate']);
   argv.forEach((a, i) => {
     if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown flag ${a}`);
     if (!a.startsWith('--') && !(i > 0 && known.has(argv[i - 1] as string))) throw new Error(`unexpected argument ${a}`);
@@ -75,6 +88,10 @@ function parseArgs(argv: string[]): Args {
     skipScale: has('--skip-scale'),
     profile: has('--profile'),
     profileS: num('--profile-duration', 10),
+    profileIntervalUs: Math.round(num('--profile-interval', 1000)),
+    pin: has('--pin'),
+    rate: argv.includes('--rate') ? num('--rate', 0) : 0,
+    only: argv.includes('--only') ? String(argv[argv.indexOf('--only') + 1] ?? '').split(',').filter(Boolean) : [],
   };
 }
 
@@ -136,6 +153,13 @@ const log = (line = ''): void => void process.stdout.write(`${line}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const seconds = (t0: number): number => (performance.now() - t0) / 1000;
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—');
+
+/** The operations `--only` names (all when it names none); an unknown name is an error, not a silent empty run. */
+function selected<T extends { id: string }>(ops: T[], only: string[]): T[] {
+  const unknown = only.filter((id) => !ops.some((o) => o.id === id));
+  if (unknown.length) throw new Error(`--only: unknown operation ${unknown.join(', ')} (known: ${ops.map((o) => o.id).join(', ')})`);
+  return only.length ? ops.filter((o) => only.includes(o.id)) : ops;
+}
 
 async function send(port: number, spec: RequestSpec): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${spec.path}`, {
@@ -284,7 +308,7 @@ async function mainPhase(args: Args, redis: RedisHandle) {
       const sessions = await t.seeder.create(n, t.identityIds);
       return { specs: sessions.map(make), verify: (used: number) => verifyRevoked(t.seeder, sessions, used, args.connections) };
     };
-    const ops: OpDef[] = [
+    const allOps: OpDef[] = [
       { id: 'createBrowserLogoutFlow', label: 'logoutd createBrowserLogoutFlow', contender: 'logoutd', kind: 'read', port: logoutd.port, pid: logoutd.pid, reads: logoutdReads.map((s) => logoutdReadSpec('/self-service/logout/browser', s)) },
       { id: 'whoami', label: 'logoutd whoami (toSession)', contender: 'logoutd', kind: 'read', port: logoutd.port, pid: logoutd.pid, reads: logoutdReads.map((s) => logoutdReadSpec('/sessions/whoami', s)) },
       {
@@ -327,6 +351,7 @@ async function mainPhase(args: Args, redis: RedisHandle) {
       },
     ];
 
+    const ops = selected(allOps, args.only);
     // Preflight: one request per operation must succeed, or the benchmark would measure errors.
     for (const op of ops) {
       const spec = op.reads ? (op.reads[0] as RequestSpec) : ((await op.pool!(1)).specs[0] as RequestSpec);
@@ -357,7 +382,7 @@ async function mainPhase(args: Args, redis: RedisHandle) {
         verify = pool.verify;
         await sleep(250); // let Redis settle after the bulk writes
       }
-      const r = await measured({ port: op.port, connections: args.connections, durationS, source }, { server: op.pid, redisUrl: redis.url });
+      const r = await measured({ port: op.port, connections: args.connections, durationS, source, ...(args.rate ? { rate: args.rate } : {}) }, { server: op.pid, redisUrl: redis.url });
       rateEst.set(op.id, Math.max(rateEst.get(op.id) ?? 0, r.rps));
       if (phase !== 'warm-up') roundsDone.set(op.id, (roundsDone.get(op.id) ?? 0) + 1);
       const problems: string[] = [];
@@ -516,6 +541,23 @@ async function memoryPhase(args: Args): Promise<MemoryResult> {
   return { sessions: args.memorySessions, bytesPerSession, pass: bytesPerSession <= 512, report, seconds: seconds(started) };
 }
 
+/** `--pin`: the servers get the last CPU to themselves; this process and Redis the others. */
+async function pinForProfiling(redisUrl: string): Promise<void> {
+  const cpus = os.cpus().length;
+  if (cpus < 2) throw new Error('--pin needs at least 2 CPUs');
+  const rest = cpus === 2 ? '0' : `0-${cpus - 2}`;
+  const redisPid = redisPids.get(redisUrl) ?? 0;
+  for (const pid of [process.pid, redisPid].filter((p) => p > 0)) {
+    await new Promise<void>((resolve, reject) => {
+      const c = spawn('taskset', ['-a', '-p', '-c', rest, String(pid)], { stdio: 'ignore' });
+      c.once('error', reject);
+      c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`taskset exited ${code}`))));
+    });
+  }
+  pinServersTo(cpus - 1);
+  log(`   pinned: servers on CPU ${cpus - 1}; load generator and redis-server on CPU ${rest}`);
+}
+
 // -- profile mode ----------------------------------------------------------------------------------
 
 async function profileMode(args: Args): Promise<void> {
@@ -525,12 +567,13 @@ async function profileMode(args: Args): Promise<void> {
   log('   logoutd and, for comparison under the same conditions, the two bare fastify ceilings. Only the measured');
   log('   run counts (start-up and warm-up are cut off); µs/req = main-thread CPU time per 2xx response.');
   const redis = await ownRedis();
+  if (args.pin) await pinForProfiling(redis.url);
   const t = await logoutdTarget(redis, IDENTITIES);
   const ceilings = ceilingSeeder(redis.url);
   try {
     const reads = await t.seeder.create(READ_SESSIONS, t.identityIds);
     const ceilingReads = await ceilings.create(READ_SESSIONS);
-    const ops: Array<{ id: string; spawn: (nodeArgs: string[]) => Promise<Contender>; source: (n: number) => Promise<Source> }> = [
+    const allOps: Array<{ id: string; spawn: (nodeArgs: string[]) => Promise<Contender>; source: (n: number) => Promise<Source> }> = [
       { id: 'createBrowserLogoutFlow', spawn: (a) => t.spawn('logoutd', a), source: async () => rotating(reads.map((s) => logoutdReadSpec('/self-service/logout/browser', s))) },
       { id: 'whoami', spawn: (a) => t.spawn('logoutd', a), source: async () => rotating(reads.map((s) => logoutdReadSpec('/sessions/whoami', s))) },
       {
@@ -554,13 +597,13 @@ async function profileMode(args: Args): Promise<void> {
         source: async (n) => consuming((await ceilings.create(n)).map((cookie) => ({ method: 'DELETE', path: '/revoke', headers: { cookie, accept: JSON_ACCEPT } }))),
       },
     ];
-    for (const op of ops) {
+    for (const op of selected(allOps, args.only)) {
       // One directory per operation: with tsx's loader hooks, --cpu-prof writes one profile per
       // thread (main + hooks worker); the main thread's is the busiest one.
       const opDir = join(dir, op.id);
       rmSync(opDir, { recursive: true, force: true });
       mkdirSync(opDir, { recursive: true });
-      const server = await op.spawn(['--cpu-prof', '--cpu-prof-dir', opDir]);
+      const server = await op.spawn(['--cpu-prof', '--cpu-prof-dir', opDir, '--cpu-prof-interval', String(args.profileIntervalUs)]);
       let served = 0;
       let from = 0;
       try {

@@ -27,13 +27,28 @@ function hookExit(): void {
   });
 }
 
+/** CPU the servers are pinned to (`taskset`), or null to let the scheduler place them. */
+let serverCpu: number | null = null;
+
+/**
+ * Pins every server spawned from now on to one CPU. The profile mode uses it (with everything
+ * else on the other CPU) so that V8's wall-clock samples are the server's own CPU time, not time
+ * it spent preempted by the load generator or Redis in the middle of some function.
+ */
+export function pinServersTo(cpu: number | null): void {
+  serverCpu = cpu;
+}
+
 export function serverScript(name: string): string {
   return fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
 }
 
 export async function spawnContender(name: string, script: string, args: string[], nodeArgs: string[] = []): Promise<Contender> {
   hookExit();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const command = [process.execPath, ...nodeArgs, '--import', 'tsx', script, ...args];
+  // taskset execs the program, so the pid stays the server's.
+  const [file, ...argv] = serverCpu === null ? command : ['taskset', '-c', String(serverCpu), ...command];
+  const child = spawn(file as string, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => live.delete(child));

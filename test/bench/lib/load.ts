@@ -45,12 +45,14 @@ export interface LoadOptions {
   connections: number;
   durationS: number;
   source: Source;
+  /** Fixed offered load, req/s in total (autocannon overallRate); unset = as fast as it goes. */
+  rate?: number;
 }
 
 /** Where requests go once a single-use pool is empty: 404 everywhere, and the run is stopped. */
 const EXHAUSTED_PATH = '/__bench_pool_exhausted__';
 
-export function runLoad({ port, connections, durationS, source }: LoadOptions): Promise<LoadResult> {
+export function runLoad({ port, connections, durationS, source, rate }: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     let latencies = new Float64Array(1 << 16);
     let ok = 0;
@@ -74,7 +76,7 @@ export function runLoad({ port, connections, durationS, source }: LoadOptions): 
     };
 
     instance = autocannon(
-      { url: `http://127.0.0.1:${port}`, connections, duration: durationS, requests: [{ setupRequest }] },
+      { url: `http://127.0.0.1:${port}`, connections, duration: durationS, requests: [{ setupRequest }], ...(rate ? { overallRate: rate } : {}) },
       (err, result) => {
         if (err) return reject(err);
         const sorted = latencies.subarray(0, ok).sort();
