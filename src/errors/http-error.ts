@@ -135,7 +135,7 @@ export const errors = {
       details: { since, expired_at: since, flow_id: flowId },
     }),
   storeUnavailable: (cause?: unknown) =>
-    new HttpError(503, { id: ErrorIds.storeUnavailable, reason: 'The session store is unavailable; nothing was changed. Please retry.', cause }),
+    new HttpError(503, { id: ErrorIds.storeUnavailable, reason: 'The session store is unavailable, so the request could not be completed. Retrying is safe.', cause }),
   notFound: (reason?: string) => new HttpError(404, reason ? { reason } : {}),
   rateLimited: (retryAfterSeconds: number) =>
     new HttpError(429, {

@@ -703,7 +703,7 @@ export interface CreateRedisStoreOptions {
   keyPrefix: string;
   /** Startup budget for connect + PING (default 5000). */
   connectTimeoutMs?: number;
-  /** Per-command budget after startup (default 1500). */
+  /** Per-command budget after startup (default 1500): a hung Redis fails each command → 503. */
   commandTimeoutMs?: number;
   /** Pause between reconnect attempts (default 200 ms, forever). */
   reconnectDelayMs?: number;
@@ -751,6 +751,9 @@ export async function createRedisStore(opts: CreateRedisStoreOptions): Promise<R
     // (a re-sent script could append a second event): the caller sees StoreUnavailableError.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // A timer per command (~1.5 µs each). ioredis's cheaper socketTimeout (one timer per batch of
+    // replies) was tried and dropped: in 5.11 its timer outlives a closed connection and destroys
+    // the next one (redis/ioredis#2147, fixed only in 6.x), which the outage test caught.
     commandTimeout: opts.commandTimeoutMs ?? 1500,
     // Below the startup budget, so a hanging connect reports its own timeout before the budget ends.
     connectTimeout: Math.max(50, Math.min(connectTimeoutMs - 100, 2000)),

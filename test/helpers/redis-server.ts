@@ -30,6 +30,10 @@ export interface RedisHandle {
   kill(): Promise<void>;
   /** Starts the server again on the same port and dir (after kill() or stop()). */
   restart(): Promise<void>;
+  /** SIGSTOP: a hung server — connections stay open, nothing is answered. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 export interface ClusterHandle {
@@ -188,6 +192,12 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisHandle> 
     async restart() {
       await terminate('SIGTERM');
       current = await spawnRedis(serverArgs(port, dir, opts));
+    },
+    pause() {
+      current?.kill('SIGSTOP');
+    },
+    resume() {
+      current?.kill('SIGCONT');
     },
   };
 }

@@ -187,3 +187,43 @@ t.test('concurrency on one Redis', async (t) => {
     for (const sid of ids) t.ok(listed.some((s) => s.id === sid));
   });
 });
+
+t.test('a hung Redis (SIGSTOP): requests fail with 503 within the command timeout, and recover after SIGCONT', async (t) => {
+  const redis = await startRedis();
+  t.teardown(async () => {
+    redis.resume();
+    await redis.stop();
+  });
+  const app = await redisApp(redis);
+  t.teardown(() => app.close());
+  const { id } = await createIdentity(app, 'hung@example.com');
+  const [reader, victim] = (await makeSessions(app, id, 2)) as [string, string];
+
+  redis.pause();
+  const started = performance.now();
+  const [logout, who] = await Promise.all([
+    app.public.inject({ method: 'DELETE', url: LOGOUT_API_PATH, payload: { session_token: victim } }),
+    app.public.inject({ method: 'GET', url: WHOAMI_PATH, headers: { 'x-session-token': reader } }),
+  ]);
+  const waited = performance.now() - started;
+  t.equal(logout.statusCode, 503, 'the logout is not reported as done');
+  t.equal((logout.json() as { error: { id: string } }).error.id, ErrorIds.storeUnavailable);
+  t.equal(who.statusCode, 503, 'whoami does not hang either');
+  // whoami fails after one command timeout (1.5 s); the logout's script call has been seen to
+  // take two (ioredis's auto-pipelined script path), so the bound is two timeouts plus slack.
+  t.ok(waited < 2 * 1500 + 1000, `answered after ${waited.toFixed(0)} ms (command timeout 1.5 s), not left hanging`);
+  const meanwhile = await app.public.inject({ method: 'GET', url: WHOAMI_PATH, headers: { 'x-session-token': reader } });
+  t.equal(meanwhile.statusCode, 503, 'still 503 while Redis stays hung');
+
+  redis.resume();
+  let status = 0;
+  const resumed = performance.now();
+  while (status !== 200 && performance.now() - resumed < 5000) {
+    status = (await app.public.inject({ method: 'GET', url: WHOAMI_PATH, headers: { 'x-session-token': reader } })).statusCode;
+    if (status !== 200) await sleep(50);
+  }
+  t.equal(status, 200, `whoami works again ${(performance.now() - resumed).toFixed(0)} ms after SIGCONT`);
+  // The retried logout succeeds (204 whether or not the first attempt reached Redis), and sticks.
+  t.equal((await app.public.inject({ method: 'DELETE', url: LOGOUT_API_PATH, payload: { session_token: victim } })).statusCode, 204);
+  t.equal((await app.public.inject({ method: 'GET', url: WHOAMI_PATH, headers: { 'x-session-token': victim } })).statusCode, 401);
+});
