@@ -57,11 +57,11 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   /** The end of every successful or graceful logout: cookie, Clear-Site-Data, 204 or 303. */
-  function finish(request: FastifyRequest, reply: FastifyReply, target: string, clearCookie: boolean): FastifyReply {
+  function finish(request: FastifyRequest, reply: FastifyReply, json: boolean, target: string, clearCookie: boolean): FastifyReply {
     request.logoutOutcome ??= 'revoked';
     if (clearCookie) sessions.clearCookie(reply);
     if (clearSiteData && isHttps(request)) reply.header('clear-site-data', clearSiteData);
-    if (isJsonRequest(request.headers['content-type'], request.headers.accept)) return reply.code(204).send();
+    if (json) return reply.code(204).send();
     return reply.code(303).header('location', target).send();
   }
 
@@ -81,7 +81,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (json || !config.selfservice.flows.logout.graceful_without_session) throw errors.sessionInactive();
       // Graceful repeat (improvement §12.5): a stale link still lands where it should, signed out.
       request.logoutOutcome = 'graceful';
-      return finish(request, reply, target, true);
+      return finish(request, reply, json, target, true);
     };
     if (!credential) return noSession();
 
@@ -101,7 +101,7 @@ export function logoutRoutes(app: FastifyInstance, ctx: AppContext): void {
       const concurrent = revokedAt !== null && revokedAt >= startedAt - CONCURRENT_REVOCATION_SLACK_MS;
       if (!concurrent) return noSession();
     }
-    return finish(request, reply, target, credential.source === 'cookie');
+    return finish(request, reply, json, target, credential.source === 'cookie');
   }
 
   app.get<{ Querystring: { return_to?: string } }>(
