@@ -24,9 +24,9 @@ export class RateLimiter {
   }
 
   /**
-   * Callers test `enabled` first (an `await` costs a microtask even when there is nothing to do,
-   * on every logout). Counts one hit on every key (concurrently: one round trip of latency), sets the x-ratelimit-*
+   * Counts one hit on every key (concurrently: one round trip of latency), sets the x-ratelimit-*
    * headers from the most constrained key, and throws 429 when any key is over its limit.
+   * Callers test `enabled` first: awaiting even a no-op costs a microtask on every logout.
    */
   async consume(reply: FastifyReply, rule: RateRule, keys: string[]): Promise<void> {
     if (!this.enabled) return;

@@ -435,9 +435,10 @@ export class RedisStore implements Store {
   }
 
   revokeSession(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome> {
+    const keys = this.revokeKeys(id);
+    const script = this.scripts.logoutdRevoke(keys.length, ...keys, ...this.revokeArgs(id, check, reason, ctx)) as Promise<RevokeReply>;
     if (!this.isCluster) {
       // Every logout comes through here: one script call and one promise, no async wrappers.
-      const script = this.scripts.logoutdRevoke(2, this.sessionKey(id), this.eventStreamKey, ...this.revokeArgs(id, check, reason, ctx)) as Promise<RevokeReply>;
       return script.then(
         (r) => this.outcome(id, r),
         (err: unknown) => {
@@ -446,7 +447,7 @@ export class RedisStore implements Store {
       );
     }
     return this.run('revokeSession', async () => {
-      const r = (await this.scripts.logoutdRevoke(1, this.sessionKey(id), ...this.revokeArgs(id, check, reason, ctx))) as RevokeReply;
+      const r = await script;
       // Cluster trade-off: a second round trip, and if Redis fails between the two the session is
       // revoked without its event (the caller gets StoreUnavailableError and a retry reports
       // 'inactive'). Never the reverse: no event without a committed revocation.
