@@ -1,6 +1,7 @@
 // `npm run bench` — measures logoutd against the SPEC §13 targets, all contenders in one run:
 //   logoutd (redis store) · bare fastify read ceiling · bare fastify revoke ceiling ·
-//   express 5 + express-session + connect-redis.
+//   express 5 + express-session + connect-redis · and, to show where the revocations' gap to the
+//   ceiling comes from, bare-fastify "floors" doing only the work the contract mandates.
 // One private redis-server; every contender in its own child process; autocannon in this one.
 // Reads rotate over 1 000 prepared sessions; every revocation request gets a fresh session.
 // Then: Redis bytes per session, and whoami latency at 1 k vs 1 M stored sessions.
@@ -30,7 +31,7 @@ import { benchConfig } from './lib/logoutd-config.js';
 import { pinServersTo, serverScript, spawnContender, type Contender } from './lib/contender.js';
 import { consuming, median, rotating, runLoad, type LoadResult, type RequestSpec, type Source } from './lib/load.js';
 import { ceilingSeeder, expressLogins, expressSeeder, logoutdSeeder, type LogoutdSeeder, type LogoutdSession } from './lib/seed.js';
-import { computeRatios, cpuCostRatios, markdown, textCpuCost, svgChart, textRatios, textTable, verdict, type ContenderId, type OpSummary, type RatioCheck } from './lib/report.js';
+import { computeRatios, cpuCostRatios, floorRatios, markdown, textCpuCost, textFloors, svgChart, textRatios, textTable, verdict, type ContenderId, type OpSummary, type RatioCheck } from './lib/report.js';
 import { formatProfile, summarizeProfile } from './lib/profile.js';
 import { TICKS_PER_SECOND, cpuSnapshot, foreignShare, processTicks } from './lib/cpu.js';
 import { USER_AGENT_120 } from './lib/constants.js';
@@ -287,13 +288,14 @@ async function mainPhase(args: Args, redis: RedisHandle) {
   log('   single-IP load would be answered 429 after 20 requests per 5 minutes.');
 
   const t = await logoutdTarget(redis, IDENTITIES);
-  const [logoutd, readCeiling, revokeCeiling, express] = await Promise.all([
+  const [logoutd, readCeiling, revokeCeiling, floor, express] = await Promise.all([
     t.spawn('logoutd'),
     ownContender(spawnContender('read-ceiling', serverScript('ceiling'), ['read', redis.url])),
     ownContender(spawnContender('revoke-ceiling', serverScript('ceiling'), ['revoke', redis.url])),
+    ownContender(spawnContender('floor', serverScript('floor'), [redis.url])),
     ownContender(spawnContender('express', serverScript('express'), [redis.url])),
   ]);
-  const contenders = [logoutd, readCeiling, revokeCeiling, express];
+  const contenders = [logoutd, readCeiling, revokeCeiling, floor, express];
   const ceilings = ceilingSeeder(redis.url);
   const expressSeed = await expressSeeder(redis.url);
   try {
@@ -338,6 +340,34 @@ async function mainPhase(args: Args, redis: RedisHandle) {
         port: revokeCeiling.port,
         pid: revokeCeiling.pid,
         pool: async (n) => ({ specs: (await ceilings.create(n)).map((cookie) => ({ method: 'DELETE', path: '/revoke', headers: { cookie, accept: JSON_ACCEPT } })) }),
+      },
+      // The mandated-work floors (servers/floor.ts): what the contract alone costs a revocation.
+      {
+        id: 'floor.body',
+        label: 'floor: JSON body + DEL',
+        contender: 'floor',
+        kind: 'revoke',
+        port: floor.port,
+        pid: floor.pid,
+        pool: async (n) => ({ specs: (await ceilings.create(n)).map((cookie) => ({ method: 'DELETE', path: '/revoke-json', headers: { 'content-type': JSON_ACCEPT, accept: JSON_ACCEPT }, body: JSON.stringify({ session_token: cookie.slice('sid='.length) }) })) }),
+      },
+      {
+        id: 'floor.native',
+        label: 'floor: native logout',
+        contender: 'floor',
+        kind: 'revoke',
+        port: floor.port,
+        pid: floor.pid,
+        pool: logoutdPool((s) => ({ method: 'DELETE', path: '/self-service/logout/api', headers: { 'content-type': JSON_ACCEPT, accept: JSON_ACCEPT }, body: JSON.stringify({ session_token: s.token }) })),
+      },
+      {
+        id: 'floor.browser',
+        label: 'floor: browser logout',
+        contender: 'floor',
+        kind: 'revoke',
+        port: floor.port,
+        pid: floor.pid,
+        pool: logoutdPool((s) => ({ method: 'GET', path: `/self-service/logout?token=${encodeURIComponent(s.logoutToken)}`, headers: { cookie: s.cookie, accept: JSON_ACCEPT } })),
       },
       { id: 'express.read', label: 'express-session read', contender: 'express', kind: 'read', port: express.port, pid: express.pid, reads: expressReads.map((cookie) => ({ method: 'GET', path: '/session', headers: { cookie, accept: JSON_ACCEPT } })) },
       {
@@ -426,7 +456,7 @@ async function mainPhase(args: Args, redis: RedisHandle) {
         rounds: rs,
       });
     }
-    return { ops: [...summaries.values()], ratios: computeRatios(summaries), cpuCost: cpuCostRatios(summaries) };
+    return { ops: [...summaries.values()], ratios: computeRatios(summaries), cpuCost: cpuCostRatios(summaries), floors: floorRatios(summaries) };
   } finally {
     await Promise.all(contenders.map((c) => c.stop()));
     await Promise.all([t.seeder.close(), ceilings.close(), expressSeed.close()]);
@@ -655,7 +685,7 @@ async function main(): Promise<void> {
   }
   log('');
 
-  let throughput: { ops: OpSummary[]; ratios: RatioCheck[]; cpuCost: ReturnType<typeof cpuCostRatios> } | null = null;
+  let throughput: { ops: OpSummary[]; ratios: RatioCheck[]; cpuCost: ReturnType<typeof cpuCostRatios>; floors: ReturnType<typeof floorRatios> } | null = null;
   try {
     if (!args.skipMain) throughput = await mainPhase(args, redis);
   } finally {
@@ -682,7 +712,12 @@ async function main(): Promise<void> {
     log('');
     log('Same comparisons in CPU cost per response (informational; robust to a busy machine, blind to latency):');
     log(textCpuCost(throughput.cpuCost));
-    md.push(markdown(throughput.ops, throughput.ratios, caption));
+    if (throughput.floors.length) {
+      log('');
+      log('Where the revocations\' gap comes from: bare-fastify floors doing only the mandated work (informational):');
+      log(textFloors(throughput.floors));
+    }
+    md.push(markdown(throughput.ops, throughput.ratios, caption, throughput.floors));
     writeFileSync(join(OUT_DIR, 'chart.svg'), svgChart(throughput.ops, throughput.ratios, caption));
   }
   if (memory) {
@@ -710,6 +745,7 @@ async function main(): Promise<void> {
     ops: throughput?.ops ?? null,
     ratios: throughput?.ratios.map((r) => ({ ...r, verdict: verdict(r) })) ?? null,
     cpuCost: throughput?.cpuCost ?? null,
+    floors: throughput?.floors ?? null,
     memory,
     scale,
     runTimeS,

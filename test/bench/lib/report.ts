@@ -3,12 +3,13 @@
 
 import type { LoadResult } from './load.js';
 
-export type ContenderId = 'logoutd' | 'read-ceiling' | 'revoke-ceiling' | 'express';
+export type ContenderId = 'logoutd' | 'read-ceiling' | 'revoke-ceiling' | 'floor' | 'express';
 
 export const CONTENDER_LABEL: Record<ContenderId, string> = {
   logoutd: 'logoutd (redis store)',
   'read-ceiling': 'fastify read ceiling',
   'revoke-ceiling': 'fastify revoke ceiling',
+  floor: 'bare fastify, mandated work only',
   express: 'express + express-session',
 };
 
@@ -81,6 +82,35 @@ export function computeRatios(ops: Map<string, OpSummary>): RatioCheck[] {
 }
 
 /**
+ * Where the revocations' gap to the ceiling comes from (informational, not §13 targets): the
+ * bare-fastify floors (servers/floor.ts) do only what the contract makes each revocation do, so
+ * floor / ceiling is what the contract costs and logoutd / floor what logoutd's HTTP layer adds.
+ */
+export function floorRatios(ops: Map<string, OpSummary>): Array<{ name: string; value: number; cpuUs: number; otherCpuUs: number }> {
+  const rows: Array<{ name: string; value: number; cpuUs: number; otherCpuUs: number }> = [];
+  const pairs: Array<[string, string, string]> = [
+    ['floor.body', 'ceiling.revoke', 'JSON body + DEL / revoke ceiling'],
+    ['floor.native', 'ceiling.revoke', 'native-logout floor / revoke ceiling'],
+    ['floor.browser', 'ceiling.revoke', 'browser-logout floor / revoke ceiling'],
+    ['performNativeLogout', 'floor.native', 'performNativeLogout / native-logout floor'],
+    ['updateLogoutFlow', 'floor.browser', 'updateLogoutFlow / browser-logout floor'],
+  ];
+  for (const [a, b, name] of pairs) {
+    const x = ops.get(a);
+    const y = ops.get(b);
+    if (x && y) rows.push({ name, value: x.rps / y.rps, cpuUs: x.serverCpuUs, otherCpuUs: y.serverCpuUs });
+  }
+  return rows;
+}
+
+export function textFloors(rows: ReturnType<typeof floorRatios>): string {
+  return pad(
+    [['ratio (req/s, same run)', 'value', 'server µs/req'], ...rows.map((r) => [r.name, Number.isFinite(r.value) ? r.value.toFixed(2) : '—', `${fmtInt(r.cpuUs)} vs ${fmtInt(r.otherCpuUs)}`])],
+    [false, true, true],
+  );
+}
+
+/**
  * The same comparisons in CPU cost per response (server + redis-server CPU time; the comparison
  * is ceiling / logoutd, so like the req/s ratios higher is better). A busy machine shifts req/s a
  * lot and CPU per request much less, so this is the view to trust when "other CPU" is high.
@@ -147,7 +177,7 @@ export function textRatios(ratios: RatioCheck[]): string {
   );
 }
 
-export function markdown(ops: OpSummary[], ratios: RatioCheck[], caption: string): string {
+export function markdown(ops: OpSummary[], ratios: RatioCheck[], caption: string, floors: ReturnType<typeof floorRatios> = []): string {
   const lines = [
     caption,
     '',
@@ -158,6 +188,14 @@ export function markdown(ops: OpSummary[], ratios: RatioCheck[], caption: string
     '| §13 check | value | target | result |',
     '|---|---:|---|---|',
     ...ratios.map((r) => `| ${r.name} | ${r.value.toFixed(2)} | ${r.target} | ${verdict(r)} |`),
+    ...(floors.length
+      ? [
+          '',
+          '| where the revocations\' gap comes from (informational) | req/s ratio | server CPU µs/req |',
+          '|---|---:|---:|',
+          ...floors.map((r) => `| ${r.name} | ${Number.isFinite(r.value) ? r.value.toFixed(2) : '—'} | ${fmtInt(r.cpuUs)} vs ${fmtInt(r.otherCpuUs)} |`),
+        ]
+      : []),
   ];
   return lines.join('\n');
 }
@@ -182,7 +220,7 @@ function esc(s: string): string {
 
 /** Bars of req/s per operation, grouped by contender; logoutd's bars carry their §13 ratios. */
 export function svgChart(ops: OpSummary[], ratios: RatioCheck[], subtitle: string): string {
-  const groups: ContenderId[] = ['logoutd', 'read-ceiling', 'revoke-ceiling', 'express'];
+  const groups: ContenderId[] = ['logoutd', 'read-ceiling', 'revoke-ceiling', 'floor', 'express'];
   const bar = 86;
   const gap = 16;
   const groupGap = 40;
@@ -193,6 +231,7 @@ export function svgChart(ops: OpSummary[], ratios: RatioCheck[], subtitle: strin
   const plotH = 300;
   const bottom = 150;
   const colors = { read: '#3b82f6', revoke: '#f97316' } as const;
+  const floorColor = '#fdba74';
   const max = Math.max(...ops.map((o) => (Number.isFinite(o.rps) ? o.rps : 0)), 1);
   const step = 10 ** Math.floor(Math.log10(max / 4));
   const tick = [1, 2, 2.5, 5, 10].map((m) => m * step).find((t) => max / t <= 6) ?? step * 10;
@@ -214,7 +253,7 @@ export function svgChart(ops: OpSummary[], ratios: RatioCheck[], subtitle: strin
     x += Math.max(0, (minGroup - natural) / 2);
     for (const o of members) {
       const h = Number.isFinite(o.rps) ? top + plotH - y(o.rps) : 0;
-      parts.push(`<rect x="${x}" y="${y(o.rps).toFixed(1)}" width="${bar}" height="${h.toFixed(1)}" fill="${colors[o.kind]}"${o.flagged ? ' stroke="#dc2626" stroke-width="3"' : ''}><title>${esc(`${o.label}: ${fmtInt(o.rps)} req/s, p50 ${fmtMs(o.p50)} ms, p99 ${fmtMs(o.p99)} ms`)}</title></rect>`);
+      parts.push(`<rect x="${x}" y="${y(o.rps).toFixed(1)}" width="${bar}" height="${h.toFixed(1)}" fill="${o.contender === 'floor' ? floorColor : colors[o.kind]}"${o.flagged ? ' stroke="#dc2626" stroke-width="3"' : ''}><title>${esc(`${o.label}: ${fmtInt(o.rps)} req/s, p50 ${fmtMs(o.p50)} ms, p99 ${fmtMs(o.p99)} ms`)}</title></rect>`);
       parts.push(`<text x="${x + bar / 2}" y="${(y(o.rps) - 6).toFixed(1)}" text-anchor="middle" font-size="12">${fmtInt(o.rps)}</text>`);
       const name = o.label.replace(/^logoutd /, '').replace(/^express-session /, '').replace(/^fastify /, '');
       parts.push(`<text transform="translate(${x + bar / 2},${top + plotH + 12}) rotate(35)" font-size="11">${esc(name)}</text>`);
