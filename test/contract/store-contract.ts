@@ -139,6 +139,25 @@ export function runStoreContract(t: Tap, name: string, makeStore: () => Promise<
     t.same(await store.revokeSession(record.id, record.check, 'logout_api', ctx(time)), { status: 'not_found' });
   });
 
+  test('the revoked event carries the request details verbatim, whatever they contain', async (t, { store }, time) => {
+    // The redis store packs these into two script arguments; nothing may shift between fields.
+    const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) "quoted" \\ back\tslash; ü日本 🚪 {"json":1}  trailing ';
+    const { record } = makeSession(uid('id'), time);
+    await store.createSession(record, ctx(time));
+    const revokeCtx = { ip: '2001:db8::1', userAgent, now: time.now() };
+    t.equal((await store.revokeSession(record.id, record.check, 'revoke_one', revokeCtx)).status, 'revoked');
+    const [event] = await eventsFor(store, record.id, 'session.revoked');
+    t.same(
+      { session_id: event?.session_id, identity_id: event?.identity_id, reason: event?.reason, ip: event?.ip, user_agent: event?.user_agent, time: event?.time },
+      { session_id: record.id, identity_id: record.identityId, reason: 'revoke_one', ip: '2001:db8::1', user_agent: userAgent, time: new Date(revokeCtx.now).toISOString() },
+    );
+    const empty = makeSession(uid('id'), time).record;
+    await store.createSession(empty, ctx(time));
+    t.equal((await store.revokeSession(empty.id, empty.check, 'logout_api', { ip: '', userAgent: '', now: time.now() })).status, 'revoked', 'empty ip and user agent');
+    t.match((await eventsFor(store, empty.id, 'session.revoked'))[0], { ip: '', user_agent: '' });
+    t.same(await store.revokeSession(`${record.id}\nx`, null, 'admin', ctx(time)), { status: 'not_found' }, 'an id no session can have');
+  });
+
   test('revokeSession is idempotent and records revokedAt', async (t, { store }, time) => {
     const { record } = makeSession(uid('id'), time);
     await store.createSession(record, ctx(time));
@@ -154,7 +173,7 @@ export function runStoreContract(t: Tap, name: string, makeStore: () => Promise<
     t.equal(second.status === 'inactive' ? second.session.revokedAt : null, revokedAt, 'revokedAt never changes');
     const events = await eventsFor(store, record.id, 'session.revoked');
     t.equal(events.length, 1, 'exactly one revoked event');
-    t.match(events[0], { type: 'session.revoked', session_id: record.id, identity_id: record.identityId, reason: 'logout_browser', ip: '192.0.2.1', user_agent: 'contract-test-agent/1.0' });
+    t.match(events[0], { type: 'session.revoked', session_id: record.id, identity_id: record.identityId, reason: 'logout_browser', ip: '192.0.2.1', user_agent: 'contract-test-agent/1.0', time: new Date(revokeCtx.now).toISOString() });
     t.equal(await store.extendSession(record.id, time.now() + 60_000, time.now()), null, 'a revoked session cannot be extended');
   });
 
