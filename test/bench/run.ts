@@ -78,8 +78,8 @@ function parseArgs(argv: string[]): Args {
   const quick = has('--quick');
   return {
     quick,
-    rounds: Math.round(num('--rounds', quick ? 1 : 3)),
-    durationS: num('--duration', quick ? 2 : 5),
+    rounds: Math.round(num('--rounds', quick ? 1 : 5)),
+    durationS: num('--duration', quick ? 2 : 4),
     warmupS: num('--warmup', quick ? 1 : 2),
     connections: Math.round(num('--connections', 50)),
     scale: Math.round(num('--scale', quick ? 100_000 : 1_000_000)),
@@ -283,7 +283,7 @@ interface OpDef {
 
 async function mainPhase(args: Args, redis: RedisHandle) {
   log('== throughput: 2xx req/s and latency per operation ==');
-  log(`   ${args.connections} connections, warm-up ${args.warmupS} s per operation, ${args.rounds} interleaved round(s) × ${args.durationS} s; medians over rounds`);
+  log(`   ${args.connections} connections, warm-up ${args.warmupS} s per operation, ${args.rounds} interleaved round(s) × ${args.durationS} s; medians over rounds, ratios as medians of per-round ratios`);
   log('   NOTE: rate limiting is OFF in logoutd for these runs (rate_limit.enabled: false); with it on, the');
   log('   single-IP load would be answered 429 after 20 requests per 5 minutes.');
 
@@ -429,9 +429,14 @@ async function mainPhase(args: Args, redis: RedisHandle) {
 
     for (const op of ops) await measure(op, args.warmupS, 'warm-up');
     const rounds = new Map<string, LoadResult[]>(ops.map((o) => [o.id, []]));
+    // Reads and revocations run as two groups, so that every ratio's two sides run close together
+    // (see pairedRatio); the groups swap places and rotate inside every round, so no operation
+    // always runs first or last.
+    const groups = [ops.filter((o) => o.kind === 'read'), ops.filter((o) => o.kind === 'revoke')];
+    const rotated = (g: OpDef[], by: number): OpDef[] => g.map((_, i) => g[(i + by) % g.length] as OpDef);
     for (let round = 0; round < args.rounds; round++) {
-      // Rotate the order each round so no operation always runs first or last.
-      const order = ops.map((_, i) => ops[(i + round * 3) % ops.length] as OpDef);
+      const [first, second] = round % 2 === 0 ? groups : [groups[1], groups[0]];
+      const order = [...rotated(first ?? [], round), ...rotated(second ?? [], round)];
       for (const op of order) rounds.get(op.id)?.push(await measure(op, args.durationS, `round ${round + 1}`));
     }
 
@@ -698,7 +703,7 @@ async function main(): Promise<void> {
   // -- report -------------------------------------------------------------------------------------
   log('');
   log('== results ==');
-  const caption = `logoutd ${args.quick ? 'quick' : 'full'} benchmark, ${machine.date.slice(0, 10)}: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, redis ${machine.redis}; autocannon ${args.connections} connections, median of ${args.rounds} round(s) × ${args.durationS} s; only 2xx counted; logoutd rate limiting off.`;
+  const caption = `logoutd ${args.quick ? 'quick' : 'full'} benchmark, ${machine.date.slice(0, 10)}: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, redis ${machine.redis}; autocannon ${args.connections} connections, median of ${args.rounds} interleaved round(s) × ${args.durationS} s, ratios = median of per-round ratios; only 2xx counted; logoutd rate limiting off.`;
   const md: string[] = [];
   if (throughput) {
     log(textTable(throughput.ops));

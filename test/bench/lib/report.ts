@@ -1,7 +1,7 @@
 // Turns measurements into what people read: the console table, the §13 ratio checks, a Markdown
 // version for the README, and a hand-written SVG bar chart.
 
-import type { LoadResult } from './load.js';
+import { median, type LoadResult } from './load.js';
 
 export type ContenderId = 'logoutd' | 'read-ceiling' | 'revoke-ceiling' | 'floor' | 'express';
 
@@ -57,6 +57,18 @@ export function verdict(r: RatioCheck): string {
   return `${r.pass ? 'PASS' : 'FAIL'}${r.flagged ? ' (flagged: errors in a run)' : ''}`;
 }
 
+/**
+ * a's metric over b's, as the median of the per-round ratios. Rounds are interleaved, so a and b
+ * of one round ran within seconds of each other: on a VM whose speed drifts by ±20 % over tens of
+ * seconds (seen here, with nothing else running), pairing them cancels most of the drift that a
+ * ratio of the two medians would keep.
+ */
+export function pairedRatio(a: OpSummary, b: OpSummary, metric: 'rps' | 'p99'): number {
+  const n = Math.min(a.rounds.length, b.rounds.length);
+  if (n === 0) return a[metric] / b[metric];
+  return median(Array.from({ length: n }, (_, r) => (a.rounds[r] as LoadResult)[metric] / (b.rounds[r] as LoadResult)[metric]));
+}
+
 export function computeRatios(ops: Map<string, OpSummary>): RatioCheck[] {
   const out: RatioCheck[] = [];
   // A run limited with --only leaves some operations out; their checks are left out too.
@@ -65,7 +77,7 @@ export function computeRatios(ops: Map<string, OpSummary>): RatioCheck[] {
     const b = ops.get(otherId);
     if (!a || !b) return;
     const atLeast = metric === 'rps';
-    const value = a[metric] / b[metric];
+    const value = pairedRatio(a, b, metric);
     out.push({ name, value, target: `${atLeast ? '≥' : '≤'} ${target}`, pass: Number.isFinite(value) && (atLeast ? value >= target : value <= target), flagged: a.flagged || b.flagged });
   };
   for (const id of ['createBrowserLogoutFlow', 'whoami']) {
@@ -98,7 +110,7 @@ export function floorRatios(ops: Map<string, OpSummary>): Array<{ name: string; 
   for (const [a, b, name] of pairs) {
     const x = ops.get(a);
     const y = ops.get(b);
-    if (x && y) rows.push({ name, value: x.rps / y.rps, cpuUs: x.serverCpuUs, otherCpuUs: y.serverCpuUs });
+    if (x && y) rows.push({ name, value: pairedRatio(x, y, 'rps'), cpuUs: x.serverCpuUs, otherCpuUs: y.serverCpuUs });
   }
   return rows;
 }
