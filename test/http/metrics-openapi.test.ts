@@ -28,6 +28,21 @@ t.test('metrics: requests by route, logouts by kind and outcome, store errors', 
   t.match(text, /logoutd_logouts_total\{kind="api",outcome="forbidden"\} 1/);
   t.match(text, /logoutd_http_requests_total\{server="public",route="\/self-service\/logout",method="GET",status="204"\} 1/);
   t.match(text, /logoutd_http_request_duration_seconds_bucket\{le="[^"]+",server="public",route="\/self-service\/logout\/api",method="DELETE"\}/);
+  // The latency histogram of the two native logouts: cumulative buckets ending in +Inf = _count,
+  // and as many observations as the request counter saw for that route.
+  const labels = 'server="public",route="/self-service/logout/api",method="DELETE"';
+  const buckets = [...text.matchAll(/^logoutd_http_request_duration_seconds_bucket\{le="([^"]+)",(.*)\} (\d+)$/gm)].filter((m) => m[2] === labels);
+  t.equal(buckets.length, 13, 'twelve bounds and +Inf');
+  t.equal(buckets.at(-1)?.[1], '+Inf');
+  const counts = buckets.map((m) => Number(m[3]));
+  t.ok(counts.every((n, i) => i === 0 || n >= (counts[i - 1] as number)), `cumulative: ${counts.join(',')}`);
+  t.equal(counts.at(-1), 2, '+Inf bucket counts both requests');
+  t.match(text, new RegExp(`^logoutd_http_request_duration_seconds_count\\{${labels.replace(/[/.]/g, '\\$&')}\\} 2$`, 'm'));
+  const sum = Number(new RegExp(`^logoutd_http_request_duration_seconds_sum\\{${labels.replace(/[/.]/g, '\\$&')}\\} (\\S+)$`, 'm').exec(text)?.[1]);
+  t.ok(sum > 0 && sum < 10, `sum of latencies in seconds: ${sum}`);
+  const requests = [...text.matchAll(/^logoutd_http_requests_total\{(.*),status="(\d+)"\} (\d+)$/gm)].filter((m) => m[1] === labels);
+  t.equal(requests.reduce((n, m) => n + Number(m[3]), 0), 2, 'the request counter agrees');
+  t.match(text, /# TYPE logoutd_http_request_duration_seconds histogram/);
   t.match(text, /logoutd_store_errors_total 0/);
   t.match(text, /logoutd_webhook_deliveries_total 0/);
   t.equal((await app.public.inject({ method: 'GET', url: METRICS_PATH })).statusCode, 404, 'not on the public port');
