@@ -1,6 +1,6 @@
 // Client-side CPU instructions per store call, counted by valgrind (callgrind) rather than timed.
 // On a shared VM wall-clock and CPU-time figures move by ±20 % between runs, more than most single
-// optimisations; an instruction count of the same build and inputs repeats within ~1 %, so this is
+// optimisations; an instruction count of the same build and inputs repeated within ~2 % here, so this is
 // the way to tell whether a change to the store's hot path made it cheaper. It runs the loop in
 // lib/store-loop.ts twice under callgrind, with a small and a large number of calls, against a
 // private redis-server, and divides the difference: start-up, seeding and JIT warm-up cancel out.
