@@ -73,6 +73,11 @@ function isoTime(ms: number): string {
   return isoText;
 }
 
+/** An ip with a newline would shift the revoke script's packed fields (createSession refuses it too). */
+function newlineInIp(): TypeError {
+  return new TypeError('event ip must not contain a newline');
+}
+
 function noSep(value: string, field: string): string {
   if (value.includes(SEP)) throw new TypeError(`session ${field} must not contain a newline`);
   return value;
@@ -441,11 +446,11 @@ export class RedisStore implements Store {
 
   /** The revoke script's two packed arguments (see SCRIPTS.logoutdRevoke). */
   private revokeArgs(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): [string, string] {
-    // Fields are "\n"-terminated: check is base64url, the reason one of a fixed set, the id has
-    // no newline (revokeSession answers not_found first), nor has the ip (checked, as when a
-    // session is stored); the user agent, which comes last, needs no check.
+    // Fields are "\n"-terminated: check is base64url, the reason one of a fixed set, ids come from
+    // digests or the index, and the public methods check the ip first (newlineInIp); the user
+    // agent, which comes last, needs no check.
     const control = `${check === null ? '0' : '1'}\n${check ?? ''}\n${b36(ctx.now, 'revokedAt')}\n${this.markerMs}\n${this.maxEvents}\n`;
-    return [control, `${id}\n${reason}\n${isoTime(ctx.now)}\n${noSep(ctx.ip, 'ip')}\n${ctx.userAgent}`];
+    return [control, `${id}\n${reason}\n${isoTime(ctx.now)}\n${ctx.ip}\n${ctx.userAgent}`];
   }
 
   private revokeKeys(id: string): string[] {
@@ -458,6 +463,7 @@ export class RedisStore implements Store {
   revokeSession(id: string, check: string | null, reason: RevocationReason, ctx: EventContext): Promise<RevokeOutcome> {
     // No stored session has a newline in its id; such an id would also break the packed arguments.
     if (id.includes(SEP)) return Promise.resolve({ status: 'not_found' });
+    if (ctx.ip.includes(SEP)) return Promise.reject(newlineInIp());
     const keys = this.revokeKeys(id);
     const [control, event] = this.revokeArgs(id, check, reason, ctx);
     const script = this.scripts.logoutdRevoke(keys.length, ...keys, control, event) as Promise<RevokeReply>;
@@ -486,6 +492,8 @@ export class RedisStore implements Store {
   }
 
   async revokeIdentitySessions(identityId: string, exceptId: string | null, reason: RevocationReason, ctx: EventContext): Promise<SessionRecord[]> {
+    // Checked before Redis is involved, so the caller's mistake does not read as an outage.
+    if (ctx.ip.includes(SEP)) throw newlineInIp();
     const [ids, replies] = await this.run('revokeIdentitySessions', async () => {
       const ids = (await this.indexedIds(identityId, ctx.now)).filter((id) => id !== exceptId);
       if (ids.length === 0) return [ids, []] as const;

@@ -159,3 +159,17 @@ t.test('session ids that are not canonical UUIDs still map one-to-one onto keys'
 function expandOk(ids: string[]): boolean {
   return ids.every((id) => expandSessionId(compactSessionId(id)) === id);
 }
+
+t.test('an ip with a newline is the caller’s error (TypeError), never an outage, and revokes nothing', async (t) => {
+  // The revoke script takes the event's fields packed and "\n"-separated; a newline in the ip
+  // would shift them, so it is refused the way createSession refuses it.
+  const store = await createRedisStore({ url: server.url, keyPrefix: 'nlip:' });
+  t.teardown(() => store.close());
+  const s = session('nlip-identity');
+  await store.createSession(s, ctx());
+  const bad = { ...ctx(), ip: '203.0.113.9\nforged' };
+  await t.rejects(store.revokeSession(s.id, s.check, 'logout_api', bad), TypeError);
+  await t.rejects(store.revokeIdentitySessions('nlip-identity', null, 'admin', bad), TypeError);
+  t.equal((await store.getSession(s.id))?.revokedAt, null, 'still active');
+  t.equal((await store.revokeSession(s.id, s.check, 'logout_api', ctx())).status, 'revoked', 'a clean ip revokes');
+});
